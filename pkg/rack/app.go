@@ -1,0 +1,64 @@
+package rack
+
+import (
+	"regexp"
+	"time"
+)
+
+// AppStatus follows the app's CloudFormation stack.
+type AppStatus string
+
+const (
+	AppCreating AppStatus = "creating"
+	AppRunning  AppStatus = "running"
+	AppUpdating AppStatus = "updating"
+	AppDeleting AppStatus = "deleting"
+	AppFailed   AppStatus = "failed"
+)
+
+var appMoves = moves[AppStatus]{
+	AppCreating: {AppRunning, AppFailed, AppDeleting},
+	AppRunning:  {AppUpdating, AppDeleting, AppFailed},
+	AppUpdating: {AppRunning, AppFailed},
+	// A failed app can be retried (updated), deleted, or found running again
+	// by a reconcile after a rollback completed.
+	AppFailed:   {AppUpdating, AppDeleting, AppRunning},
+	AppDeleting: {AppFailed},
+}
+
+// Valid reports whether s is a known app status.
+func (s AppStatus) Valid() bool { return appMoves.valid(s) }
+
+// CanMoveTo reports whether an app may go from s to next.
+func (s AppStatus) CanMoveTo(next AppStatus) bool { return appMoves.allow(s, next) }
+
+// App is a deployable application: one CloudFormation stack of its own.
+type App struct {
+	Name       string
+	Status     AppStatus
+	Release    string // the active release, "" until the first promotion
+	Parameters map[string]string
+	Version    int64 // incremented by every write; guards optimistic updates
+	Created    time.Time
+	Updated    time.Time
+}
+
+// MaxAppNameLength keeps stack, repository and log group names derived from
+// an app name within AWS limits.
+const MaxAppNameLength = 30
+
+var appNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+
+// ValidateAppName checks that name is lowercase and DNS-safe: a letter, then
+// letters, digits and hyphens, not ending in a hyphen, at most 30 characters.
+func ValidateAppName(name string) error {
+	switch {
+	case name == "":
+		return Errorf(EINVALID, "app name is required")
+	case len(name) > MaxAppNameLength:
+		return Errorf(EINVALID, "app name %q is longer than %d characters", name, MaxAppNameLength)
+	case !appNamePattern.MatchString(name):
+		return Errorf(EINVALID, "app name %q must start with a lowercase letter and contain only lowercase letters, digits and hyphens, not ending in a hyphen", name)
+	}
+	return nil
+}

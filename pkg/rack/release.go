@@ -1,0 +1,46 @@
+package rack
+
+import "time"
+
+// ReleaseStatus tells where a release is in its promotions. Promoting an old
+// release is how Convox rolls back, so a superseded or failed release may be
+// promoted again.
+type ReleaseStatus string
+
+const (
+	ReleaseCreated    ReleaseStatus = "created"
+	ReleasePromoting  ReleaseStatus = "promoting"
+	ReleaseActive     ReleaseStatus = "active"
+	ReleaseFailed     ReleaseStatus = "failed"
+	ReleaseSuperseded ReleaseStatus = "superseded"
+)
+
+var releaseMoves = moves[ReleaseStatus]{
+	ReleaseCreated:    {ReleasePromoting},
+	ReleasePromoting:  {ReleaseActive, ReleaseFailed},
+	ReleaseActive:     {ReleaseSuperseded},
+	ReleaseFailed:     {ReleasePromoting},
+	ReleaseSuperseded: {ReleasePromoting},
+}
+
+// Valid reports whether s is a known release status.
+func (s ReleaseStatus) Valid() bool { return releaseMoves.valid(s) }
+
+// CanMoveTo reports whether a release may go from s to next.
+func (s ReleaseStatus) CanMoveTo(next ReleaseStatus) bool { return releaseMoves.allow(s, next) }
+
+// Release is a build plus an environment: what a promotion deploys.
+type Release struct {
+	ID          string
+	App         string
+	Build       string
+	Description string
+	Status      ReleaseStatus
+	Manifest    string
+	// Env is the release's environment sealed by the environment service;
+	// the store keeps these bytes as given and never sees clear text.
+	Env     []byte
+	Version int64
+	Created time.Time
+	Updated time.Time
+}
