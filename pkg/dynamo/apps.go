@@ -17,11 +17,11 @@ import (
 // Everything of an app lives in its partition, so deleting the app can find
 // it all with one query.
 const (
-	appSortKey      = "APP"
-	appListKey      = "APPS"
-	buildKeyPrefix  = "BUILD#"
-	releaseKeyPrefix ="RELEASE#"
-	leaseKeyPrefix  = "LEASE#"
+	appSortKey       = "APP"
+	appListKey       = "APPS"
+	buildKeyPrefix   = "BUILD#"
+	releaseKeyPrefix = "RELEASE#"
+	leaseKeyPrefix   = "LEASE#"
 )
 
 func appPartition(app string) string { return "APP#" + app }
