@@ -1,0 +1,38 @@
+# Rack. A fresh machine needs only `make dev` and `make test` (see README.md):
+# every target installs what it needs itself.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+export VERSION
+
+.PHONY: build cli functions test lint dev clean
+
+## build: the convox CLI (bin/convox) and every function as a Lambda zip (dist/lambda/<arch>/)
+build: cli functions
+
+cli:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/convox ./cli
+
+functions:
+	scripts/build-functions
+
+## lint: gofmt and go vet
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [[ -n $$unformatted ]]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+
+## test: lint, then every test, with an emulator of its own
+test: lint build
+	scripts/test
+
+## dev: a local rack on the emulator
+dev:
+	scripts/dev
+
+## clean: remove build output and stop the emulators this checkout started
+clean:
+	-EMULATOR_NAME=dev scripts/emulator stop
+	-EMULATOR_NAME=test scripts/emulator stop
+	rm -rf bin dist
