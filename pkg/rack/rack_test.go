@@ -119,3 +119,29 @@ func TestPageLimit(t *testing.T) {
 		require.Equal(t, rack.EINVALID, rack.ErrorCode(err))
 	}
 }
+
+func TestEnvironment(t *testing.T) {
+	for _, k := range []string{"A", "_", "a_b", "A1", "_1"} {
+		require.NoError(t, rack.ValidateEnvKey(k), k)
+	}
+	for _, k := range []string{"", "1A", "A-B", "A B", "A=B", "É"} {
+		require.Equal(t, rack.EINVALID, rack.ErrorCode(rack.ValidateEnvKey(k)), k)
+	}
+	require.Equal(t, rack.EINVALID, rack.ErrorCode(rack.Environment{"OK": "1", "9BAD": "x"}.Validate()))
+
+	k, v, err := rack.ParseEnvironmentLine("URL=postgres://u:p@h/db?sslmode=require&x=y")
+	require.NoError(t, err)
+	require.Equal(t, "URL", k)
+	require.Equal(t, "postgres://u:p@h/db?sslmode=require&x=y", v)
+	k, v, err = rack.ParseEnvironmentLine("EMPTY=")
+	require.NoError(t, err)
+	require.Equal(t, "EMPTY", k)
+	require.Equal(t, "", v)
+	_, _, err = rack.ParseEnvironmentLine("NOEQUALS")
+	require.Equal(t, rack.EINVALID, rack.ErrorCode(err))
+
+	old := rack.Environment{"A": "1", "B": "2", "C": "3"}
+	require.Equal(t, "env add:D change:B remove:A,C", rack.DescribeChange(old, rack.Environment{"B": "x", "D": "4"}))
+	require.Equal(t, "env unchanged", rack.DescribeChange(old, old))
+	require.Equal(t, "env add:A", rack.DescribeChange(nil, rack.Environment{"A": ""}))
+}

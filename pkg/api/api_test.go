@@ -1,0 +1,417 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/api"
+	"github.com/rackhq/rack/pkg/memstore"
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/sdk"
+	"github.com/rackhq/rack/pkg/service"
+)
+
+const password = "correct horse battery staple"
+
+// fakeStacks is CloudFormation in memory: a stack per app, whose status
+// the test moves.
+type fakeStacks struct {
+	mu        sync.Mutex
+	status    map[string]rack.AppStatus
+	createErr error
+}
+
+var _ service.Stacks = (*fakeStacks)(nil)
+
+func (f *fakeStacks) CreateAppStack(_ context.Context, app string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.createErr != nil {
+		return f.createErr
+	}
+	if _, ok := f.status[app]; !ok {
+		f.status[app] = rack.AppCreating
+	}
+	return nil
+}
+
+func (f *fakeStacks) AppStackStatus(_ context.Context, app string) (rack.AppStatus, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.status[app]
+	if !ok {
+		return "", "", rack.Errorf(rack.ENOTFOUND, "stack of %s not found", app)
+	}
+	return s, "", nil
+}
+
+func (f *fakeStacks) DeleteAppStack(_ context.Context, app string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.status[app]; ok {
+		f.status[app] = rack.AppDeleting
+	}
+	return nil
+}
+
+// set moves app's stack; rack.AppStatus("") removes it.
+func (f *fakeStacks) set(app string, s rack.AppStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s == "" {
+		delete(f.status, app)
+		return
+	}
+	f.status[app] = s
+}
+
+// xorSealer "encrypts" by flipping bits: enough to prove the store never
+// sees clear text, and reversible.
+type xorSealer struct{}
+
+func (xorSealer) Seal(_ context.Context, p []byte) ([]byte, error) { return flip(p), nil }
+func (xorSealer) Open(_ context.Context, s []byte) ([]byte, error) { return flip(s), nil }
+
+func flip(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = c ^ 0x5a
+	}
+	return out
+}
+
+// passwordAuth accepts the user convox with the test password.
+type passwordAuth struct{}
+
+func (passwordAuth) Verify(_ context.Context, _, user, pw string) error {
+	if user != "convox" || pw != password {
+		return rack.Errorf(rack.EUNAUTHORIZED, "invalid credentials")
+	}
+	return nil
+}
+
+// harness is a server on httptest over the in-memory store, and a client
+// of it whose every exchange is checked against openapi.yaml.
+type harness struct {
+	t      *testing.T
+	url    string
+	client *sdk.Client
+	store  *memstore.Store
+	stacks *fakeStacks
+	logs   *bytes.Buffer
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, store: memstore.New(nil), stacks: &fakeStacks{status: map[string]rack.AppStatus{}}, logs: &bytes.Buffer{}}
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
+	svc := service.New(service.Config{
+		Store: h.store, Stacks: h.stacks, Sealer: xorSealer{}, Log: log,
+		System: rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"},
+	})
+	srv := httptest.NewServer(api.New(api.Config{Service: svc, Auth: passwordAuth{}, Log: log, Version: "1.0.0"}))
+	t.Cleanup(srv.Close)
+	h.url = srv.URL
+	h.client = h.newClient(password)
+	return h
+}
+
+func (h *harness) newClient(pw string) *sdk.Client {
+	c, err := sdk.New(h.url, pw, sdk.WithHTTPClient(&http.Client{Transport: validating{t: h.t, next: http.DefaultTransport}}), sdk.WithVersion("test"))
+	require.NoError(h.t, err)
+	return c
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func requireCode(t *testing.T, code string, err error) {
+	t.Helper()
+	require.Error(t, err)
+	require.Equal(t, code, rack.ErrorCode(err), "error: %v", err)
+}
+
+func TestAppsFollowTheirStacks(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+
+	app, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, "creating", app.Status)
+
+	_, err = h.client.AppCreate(ctx, "myapp")
+	requireCode(t, rack.ECONFLICT, err)
+	_, err = h.client.AppCreate(ctx, "My_App")
+	requireCode(t, rack.EINVALID, err)
+	require.Contains(t, err.Error(), "lowercase")
+
+	h.stacks.set("myapp", rack.AppRunning)
+	app, err = h.client.AppGet(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, "running", app.Status, "a read catches the app up with its stack")
+
+	apps, err := h.client.AppList(ctx)
+	require.NoError(t, err)
+	require.Len(t, apps, 1)
+	require.Equal(t, "myapp", apps[0].Name)
+
+	app, err = h.client.AppDelete(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, "deleting", app.Status)
+	app, err = h.client.AppDelete(ctx, "myapp")
+	require.NoError(t, err, "deleting twice is fine")
+	require.Equal(t, "deleting", app.Status)
+
+	h.stacks.set("myapp", "")
+	_, err = h.client.AppGet(ctx, "myapp")
+	requireCode(t, rack.ENOTFOUND, err)
+	apps, err = h.client.AppList(ctx)
+	require.NoError(t, err)
+	require.Empty(t, apps)
+	_, err = h.store.GetApp(ctx, "myapp")
+	requireCode(t, rack.ENOTFOUND, err)
+}
+
+func TestCreateAppLeavesNothingWhenTheStackFails(t *testing.T) {
+	h := newHarness(t)
+	h.stacks.createErr = errors.New("throttled: arn:aws:cloudformation:secret-detail")
+	_, err := h.client.AppCreate(context.Background(), "myapp")
+	requireCode(t, rack.EINTERNAL, err)
+	require.Equal(t, "internal error", err.Error(), "AWS details stay in the log")
+	require.Contains(t, h.logs.String(), "secret-detail")
+
+	_, err = h.store.GetApp(context.Background(), "myapp")
+	requireCode(t, rack.ENOTFOUND, err)
+
+	h.stacks.createErr = nil
+	_, err = h.client.AppCreate(context.Background(), "myapp")
+	require.NoError(t, err, "a retry succeeds")
+}
+
+func TestEnvironmentMakesReleases(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+
+	env, err := h.client.EnvironmentGet(ctx, "myapp")
+	require.NoError(t, err)
+	require.Empty(t, env)
+
+	want := map[string]string{"A": "1", "B": "x=y", "MULTI": "line one\nline two", "EMPTY": ""}
+	r1, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &want})
+	require.NoError(t, err)
+	require.True(t, rack.ValidID(rack.ReleaseIDPrefix, r1.ID), r1.ID)
+	require.Equal(t, "env add:A,B,EMPTY,MULTI", r1.Description)
+	require.Empty(t, r1.Env, "a new release does not echo its environment")
+
+	env, err = h.client.EnvironmentGet(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, want, env)
+
+	got, err := h.client.ReleaseGet(ctx, "myapp", r1.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got.Env)
+
+	// The store holds ciphertext only.
+	stored, err := h.store.GetRelease(ctx, "myapp", r1.ID)
+	require.NoError(t, err)
+	require.NotContains(t, string(stored.Env), "x=y")
+
+	next := map[string]string{"B": "x=y", "C": "3"}
+	r2, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &next})
+	require.NoError(t, err)
+	require.Equal(t, "env add:C remove:A,EMPTY,MULTI", r2.Description)
+
+	releases, err := h.client.ReleaseList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Len(t, releases, 2)
+	require.Equal(t, []string{r2.ID, r1.ID}, []string{releases[0].ID, releases[1].ID}, "newest first")
+	for _, r := range releases {
+		require.Empty(t, r.Env, "lists never carry environments")
+	}
+
+	bad := map[string]string{"1BAD": "x"}
+	_, err = h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &bad})
+	requireCode(t, rack.EINVALID, err)
+	_, err = h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{})
+	requireCode(t, rack.EINVALID, err)
+	missing := "BAAAAAAAAAA"
+	_, err = h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Build: &missing})
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.ReleaseCreate(ctx, "nope", sdk.ReleaseCreateOptions{Env: &next})
+	requireCode(t, rack.ENOTFOUND, err)
+
+	releases, err = h.client.ReleaseList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Len(t, releases, 2, "refused releases wrote nothing")
+
+	require.NotContains(t, h.logs.String(), "x=y", "environment values are never logged")
+	require.NotContains(t, h.logs.String(), "line two")
+	require.NotContains(t, h.logs.String(), password)
+}
+
+func TestBuildsAndPaging(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	for i := range 5 {
+		_, err := h.store.CreateBuild(ctx, rack.Build{App: "myapp", ID: "B" + strings.Repeat(string(rune('A'+i)), 10), Status: rack.BuildCreated})
+		require.NoError(t, err)
+	}
+	page, next, err := h.client.BuildListPage(ctx, "myapp", rack.Page{Limit: 2})
+	require.NoError(t, err)
+	require.Len(t, page, 2)
+	require.NotEmpty(t, next)
+	all, err := h.client.BuildList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Len(t, all, 5)
+
+	b, err := h.client.BuildGet(ctx, "myapp", "BCCCCCCCCCC")
+	require.NoError(t, err)
+	require.Equal(t, "created", b.Status)
+	_, err = h.client.BuildGet(ctx, "myapp", "BZZZZZZZZZZ")
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.BuildList(ctx, "nope")
+	requireCode(t, rack.ENOTFOUND, err)
+
+	_, _, err = h.client.BuildListPage(ctx, "myapp", rack.Page{Limit: 5000})
+	requireCode(t, rack.EINVALID, err)
+	_, err = h.client.Get(ctx, "/apps?limit=ten")
+	requireCode(t, rack.EINVALID, err)
+}
+
+func TestSystemHealthAndAuth(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	sys, err := h.client.System(ctx)
+	require.NoError(t, err)
+	require.Equal(t, sdk.System{Name: "test", Provider: "aws", Region: "us-east-1", Status: "running", Version: "1.0.0"}, sys)
+
+	health, err := h.newClient("").Health(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "ok", health.Status)
+
+	a, err := h.client.Auth(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "convox", a.User)
+	_, err = h.newClient("wrong").Auth(ctx)
+	requireCode(t, rack.EUNAUTHORIZED, err)
+}
+
+// raw sends a request with optional basic credentials and returns status,
+// headers and body.
+func raw(t *testing.T, method, url, user, pw string, body io.Reader) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	require.NoError(t, err)
+	if user != "" {
+		req.SetBasicAuth(user, pw)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func TestEveryRouteButHealthNeedsCredentials(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.client.AppCreate(context.Background(), "exists")
+	require.NoError(t, err)
+
+	fill := strings.NewReplacer("{app}", "exists", "{id}", "BAAAAAAAAAA")
+	for _, r := range api.New(api.Config{}).Routes() {
+		method, path, _ := strings.Cut(r.Pattern, " ")
+		url := h.url + fill.Replace(path)
+		if r.Pattern == "GET /health" {
+			status, _, _ := raw(t, method, url, "", "", nil)
+			require.Equal(t, http.StatusOK, status)
+			continue
+		}
+		for _, cred := range []struct{ user, pw string }{{"", ""}, {"convox", "wrong"}, {"admin", password}, {"convox", ""}} {
+			status, header, body := raw(t, method, url, cred.user, cred.pw, strings.NewReader(`{"name":"x"}`))
+			require.Equal(t, http.StatusUnauthorized, status, "%s as %q", r.Pattern, cred.user)
+			require.JSONEq(t, `{"error":"invalid credentials"}`, body, r.Pattern)
+			require.Equal(t, `Basic realm="convox"`, header.Get("WWW-Authenticate"))
+		}
+	}
+
+	// A wrong password tells an app that exists from one that does not in
+	// no way: same status, same body; unknown routes answer the same too.
+	var answers []string
+	for _, path := range []string{"/apps/exists", "/apps/missing", "/apps/exists/releases", "/apps/missing/releases", "/no/such/route"} {
+		status, _, body := raw(t, http.MethodGet, h.url+path, "convox", "wrong", nil)
+		answers = append(answers, http.StatusText(status)+" "+body)
+	}
+	for _, a := range answers {
+		require.Equal(t, answers[0], a)
+	}
+	require.NotContains(t, h.logs.String(), "wrong")
+}
+
+func TestBadRequestsGetJSONErrors(t *testing.T) {
+	h := newHarness(t)
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		message            string
+	}{
+		{"POST", "/apps", `{"name":`, 400, "invalid JSON body"},
+		{"POST", "/apps", `{"name":"a","extra":1}`, 400, "unknown field"},
+		{"POST", "/apps", `{"name":"a"} {"name":"b"}`, 400, "more than one value"},
+		{"POST", "/apps", `{"name":"` + strings.Repeat("a", 2<<20) + `"}`, 400, "larger than"},
+		{"GET", "/no/such/route", "", 404, "no such route: GET /no/such/route"},
+		{"PATCH", "/apps/x", "", 404, "no such route"},
+		{"GET", "/apps/missing", "", 404, "app missing not found"},
+	} {
+		status, header, body := raw(t, c.method, h.url+c.path, "convox", password, strings.NewReader(c.body))
+		require.Equal(t, c.status, status, "%s %s: %s", c.method, c.path, body)
+		require.Equal(t, "application/json", header.Get("Content-Type"))
+		require.Contains(t, body, c.message)
+		require.NotEmpty(t, header.Get("X-Request-Id"))
+	}
+}
+
+func TestRequestIDsAndLogs(t *testing.T) {
+	h := newHarness(t)
+	req, err := http.NewRequest(http.MethodGet, h.url+"/apps", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("convox", password)
+	req.Header.Set("X-Request-Id", "abc-123")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, "abc-123", res.Header.Get("X-Request-Id"))
+	require.Equal(t, "1.0.0", res.Header.Get("Version"))
+	require.Contains(t, h.logs.String(), `"request_id":"abc-123"`)
+	require.Contains(t, h.logs.String(), `"route":"GET /apps"`)
+
+	// A request id that could garble logs is replaced.
+	req.Header.Set("X-Request-Id", "bad id with spaces")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.NotContains(t, res.Header.Get("X-Request-Id"), " ")
+	require.NotEmpty(t, res.Header.Get("X-Request-Id"))
+}

@@ -1,0 +1,84 @@
+package rack
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Environment is an app's environment: variable names to values. Values
+// may hold anything, "=" and newlines included.
+type Environment map[string]string
+
+var envKeyPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ValidateEnvKey checks a variable name: a letter or underscore, then
+// letters, digits and underscores.
+func ValidateEnvKey(key string) error {
+	if !envKeyPattern.MatchString(key) {
+		return Errorf(EINVALID, "invalid environment variable name %q: use letters, digits and underscores, not starting with a digit", key)
+	}
+	return nil
+}
+
+// Validate checks every name of e.
+func (e Environment) Validate() error {
+	for _, k := range e.Keys() {
+		if err := ValidateEnvKey(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Keys returns e's names in order.
+func (e Environment) Keys() []string {
+	return slices.Sorted(maps.Keys(e))
+}
+
+// ParseEnvironmentLine splits one KEY=VALUE assignment at its first "=".
+func ParseEnvironmentLine(line string) (string, string, error) {
+	k, v, ok := strings.Cut(line, "=")
+	if !ok {
+		return "", "", Errorf(EINVALID, "%q is not KEY=VALUE", line)
+	}
+	if err := ValidateEnvKey(k); err != nil {
+		return "", "", err
+	}
+	return k, v, nil
+}
+
+// DescribeChange says what changed from old to new as Convox describes a
+// release made by an environment change: "env add:A change:B remove:C".
+func DescribeChange(old, new Environment) string {
+	var add, change, remove []string
+	for _, k := range new.Keys() {
+		ov, ok := old[k]
+		switch {
+		case !ok:
+			add = append(add, k)
+		case ov != new[k]:
+			change = append(change, k)
+		}
+	}
+	for _, k := range old.Keys() {
+		if _, ok := new[k]; !ok {
+			remove = append(remove, k)
+		}
+	}
+	parts := []string{"env"}
+	for _, p := range []struct {
+		verb string
+		keys []string
+	}{{"add", add}, {"change", change}, {"remove", remove}} {
+		if len(p.keys) > 0 {
+			parts = append(parts, fmt.Sprintf("%s:%s", p.verb, strings.Join(p.keys, ",")))
+		}
+	}
+	if len(parts) == 1 {
+		return "env unchanged"
+	}
+	return strings.Join(parts, " ")
+}

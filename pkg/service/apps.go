@@ -1,0 +1,147 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+// CreateApp records a new app as creating and starts creating its stack.
+// If the stack cannot be started, the record is removed again, so a failed
+// create leaves nothing behind and can simply be retried.
+func (s *Service) CreateApp(ctx context.Context, name string) (rack.App, error) {
+	if err := rack.ValidateAppName(name); err != nil {
+		return rack.App{}, err
+	}
+	app, err := s.store.CreateApp(ctx, rack.App{Name: name, Status: rack.AppCreating})
+	if err != nil {
+		return rack.App{}, err
+	}
+	if err := s.stacks.CreateAppStack(ctx, name); err != nil {
+		if derr := s.store.DeleteApp(context.WithoutCancel(ctx), name); derr != nil {
+			s.log.ErrorContext(ctx, "app record left after its stack failed to start", "app", name, "error", derr)
+		}
+		return rack.App{}, fmt.Errorf("create app %s: %w", name, err)
+	}
+	return app, nil
+}
+
+// GetApp reads an app, first bringing its status up to date with its stack
+// when a change is under way.
+func (s *Service) GetApp(ctx context.Context, name string) (rack.App, error) {
+	app, err := s.store.GetApp(ctx, name)
+	if err != nil {
+		return rack.App{}, err
+	}
+	return s.reconcile(ctx, app)
+}
+
+// ListApps lists apps by name, each brought up to date like GetApp.
+func (s *Service) ListApps(ctx context.Context, page rack.Page) ([]rack.App, string, error) {
+	apps, next, err := s.store.ListApps(ctx, page)
+	if err != nil {
+		return nil, "", err
+	}
+	out := apps[:0]
+	for _, app := range apps {
+		app, err := s.reconcile(ctx, app)
+		switch {
+		case rack.IsCode(err, rack.ENOTFOUND):
+			continue // deleted just now
+		case err != nil:
+			return nil, "", err
+		}
+		out = append(out, app)
+	}
+	return out, next, nil
+}
+
+// DeleteApp starts deleting an app's stack and marks the app deleting; the
+// records go when the stack is gone. Deleting an app already being deleted
+// is not an error.
+func (s *Service) DeleteApp(ctx context.Context, name string) (rack.App, error) {
+	app, err := s.GetApp(ctx, name)
+	if err != nil {
+		return rack.App{}, err
+	}
+	if app.Status == rack.AppDeleting {
+		return app, nil
+	}
+	if !app.Status.CanMoveTo(rack.AppDeleting) {
+		return rack.App{}, rack.Errorf(rack.ECONFLICT, "app %s is %s; wait until it is done", name, app.Status)
+	}
+	// The stack first: if marking the app fails after it, the next read
+	// sees the stack deleting and catches the app up.
+	if err := s.stacks.DeleteAppStack(ctx, name); err != nil {
+		return rack.App{}, fmt.Errorf("delete app %s: %w", name, err)
+	}
+	return s.applyStatus(ctx, app, rack.AppDeleting, "")
+}
+
+// ApplyStackStatus moves an app to the status its stack reports; it is how
+// both stack status events and reads keep apps current. A status the app
+// may not move to (a late or replayed event) is ignored.
+func (s *Service) ApplyStackStatus(ctx context.Context, name string, status rack.AppStatus, reason string) (rack.App, error) {
+	app, err := s.store.GetApp(ctx, name)
+	if err != nil {
+		return rack.App{}, err
+	}
+	return s.applyStatus(ctx, app, status, reason)
+}
+
+// AppDeleted finishes deleting an app whose stack is gone: it removes the
+// app and everything kept under it.
+func (s *Service) AppDeleted(ctx context.Context, name string) error {
+	err := s.store.DeleteApp(ctx, name)
+	if rack.IsCode(err, rack.ENOTFOUND) {
+		return nil
+	}
+	return err
+}
+
+// reconcile asks the stack where a changing app is, and records it.
+func (s *Service) reconcile(ctx context.Context, app rack.App) (rack.App, error) {
+	switch app.Status {
+	case rack.AppCreating, rack.AppUpdating, rack.AppDeleting:
+	default:
+		return app, nil
+	}
+	status, reason, err := s.stacks.AppStackStatus(ctx, app.Name)
+	switch {
+	case rack.IsCode(err, rack.ENOTFOUND) && app.Status == rack.AppDeleting:
+		if err := s.AppDeleted(ctx, app.Name); err != nil {
+			return rack.App{}, err
+		}
+		return rack.App{}, rack.Errorf(rack.ENOTFOUND, "app %s not found", app.Name)
+	case rack.IsCode(err, rack.ENOTFOUND):
+		status, reason = rack.AppFailed, "its stack is missing"
+	case err != nil:
+		return rack.App{}, fmt.Errorf("app %s: %w", app.Name, err)
+	}
+	return s.applyStatus(ctx, app, status, reason)
+}
+
+// applyStatus writes app's new status if it may move there, rereading once
+// if someone else wrote in between.
+func (s *Service) applyStatus(ctx context.Context, app rack.App, status rack.AppStatus, reason string) (rack.App, error) {
+	for attempt := 0; ; attempt++ {
+		if app.Status == status || !app.Status.CanMoveTo(status) {
+			return app, nil
+		}
+		from := app.Status
+		next := app
+		next.Status = status
+		written, err := s.store.UpdateApp(ctx, next, from)
+		if err == nil {
+			s.log.InfoContext(ctx, "app status", "app", app.Name, "from", from, "to", status, "reason", reason)
+			return written, nil
+		}
+		if !rack.IsCode(err, rack.ECONFLICT) || attempt == 2 {
+			return rack.App{}, err
+		}
+		if app, err = s.store.GetApp(ctx, app.Name); err != nil {
+			return rack.App{}, err
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+// ReleaseOptions says what a new release changes from the app's latest
+// one. At least one of Build and Env is set.
+type ReleaseOptions struct {
+	Build       *string           // a complete build of the app
+	Env         *rack.Environment // the whole new environment
+	Description string            // defaults to a summary of the change
+}
+
+// ListReleases lists an app's releases newest first.
+func (s *Service) ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error) {
+	if _, err := s.store.GetApp(ctx, app); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListReleases(ctx, app, page)
+}
+
+// GetRelease reads one release of an app, with its environment opened.
+func (s *Service) GetRelease(ctx context.Context, app, id string) (rack.Release, rack.Environment, error) {
+	if _, err := s.store.GetApp(ctx, app); err != nil {
+		return rack.Release{}, nil, err
+	}
+	r, err := s.store.GetRelease(ctx, app, id)
+	if err != nil {
+		return rack.Release{}, nil, err
+	}
+	env, err := s.openEnv(ctx, r)
+	if err != nil {
+		return rack.Release{}, nil, fmt.Errorf("release %s: %w", id, err)
+	}
+	return r, env, nil
+}
+
+// Environment returns the environment of an app's latest release, which
+// is what the next release starts from (empty before the first).
+func (s *Service) Environment(ctx context.Context, app string) (rack.Environment, error) {
+	if _, err := s.store.GetApp(ctx, app); err != nil {
+		return nil, err
+	}
+	latest, ok, err := s.latestRelease(ctx, app)
+	if err != nil || !ok {
+		return rack.Environment{}, err
+	}
+	return s.openEnv(ctx, latest)
+}
+
+// CreateRelease makes a new release of an app from its latest release with
+// the build and/or environment replaced. As in Convox, every change of
+// environment is a new release; promoting it is a separate step.
+func (s *Service) CreateRelease(ctx context.Context, app string, opts ReleaseOptions) (rack.Release, error) {
+	if opts.Build == nil && opts.Env == nil {
+		return rack.Release{}, rack.Errorf(rack.EINVALID, "a new release needs a build or an environment")
+	}
+	if opts.Env != nil {
+		if err := opts.Env.Validate(); err != nil {
+			return rack.Release{}, err
+		}
+	}
+	a, err := s.store.GetApp(ctx, app)
+	if err != nil {
+		return rack.Release{}, err
+	}
+	if a.Status == rack.AppDeleting {
+		return rack.Release{}, rack.Errorf(rack.ECONFLICT, "app %s is being deleted", app)
+	}
+	latest, _, err := s.latestRelease(ctx, app)
+	if err != nil {
+		return rack.Release{}, err
+	}
+	id, err := s.newID(rack.ReleaseIDPrefix)
+	if err != nil {
+		return rack.Release{}, err
+	}
+	r := rack.Release{
+		ID:          id,
+		App:         app,
+		Build:       latest.Build,
+		Manifest:    latest.Manifest,
+		Env:         latest.Env, // still sealed: unchanged, it needs no new seal
+		Status:      rack.ReleaseCreated,
+		Description: opts.Description,
+	}
+	if opts.Build != nil {
+		b, err := s.store.GetBuild(ctx, app, *opts.Build)
+		if err != nil {
+			return rack.Release{}, err
+		}
+		if b.Status != rack.BuildComplete {
+			return rack.Release{}, rack.Errorf(rack.EINVALID, "build %s is %s, not complete", b.ID, b.Status)
+		}
+		r.Build, r.Manifest = b.ID, b.Manifest
+		if r.Description == "" {
+			r.Description = "build " + b.ID
+		}
+	}
+	if opts.Env != nil {
+		old, err := s.openEnv(ctx, latest)
+		if err != nil {
+			return rack.Release{}, err
+		}
+		if r.Env, err = s.sealEnv(ctx, *opts.Env); err != nil {
+			return rack.Release{}, err
+		}
+		if r.Description == "" {
+			r.Description = rack.DescribeChange(old, *opts.Env)
+		}
+	}
+	created, err := s.store.CreateRelease(ctx, r)
+	if err != nil {
+		return rack.Release{}, err
+	}
+	return created, nil
+}
+
+// latestRelease returns an app's newest release, if it has one.
+func (s *Service) latestRelease(ctx context.Context, app string) (rack.Release, bool, error) {
+	rs, _, err := s.store.ListReleases(ctx, app, rack.Page{Limit: 1})
+	if err != nil || len(rs) == 0 {
+		return rack.Release{}, false, err
+	}
+	return rs[0], true, nil
+}
+
+func (s *Service) sealEnv(ctx context.Context, env rack.Environment) ([]byte, error) {
+	if env == nil {
+		env = rack.Environment{}
+	}
+	plain, err := json.Marshal(env)
+	if err != nil {
+		return nil, fmt.Errorf("seal environment: %w", err)
+	}
+	sealed, err := s.sealer.Seal(ctx, plain)
+	if err != nil {
+		return nil, fmt.Errorf("seal environment: %w", err)
+	}
+	return sealed, nil
+}
+
+func (s *Service) openEnv(ctx context.Context, r rack.Release) (rack.Environment, error) {
+	env := rack.Environment{}
+	if len(r.Env) == 0 {
+		return env, nil
+	}
+	plain, err := s.sealer.Open(ctx, r.Env)
+	if err != nil {
+		return nil, fmt.Errorf("open environment: %w", err)
+	}
+	if err := json.Unmarshal(plain, &env); err != nil {
+		return nil, fmt.Errorf("open environment: decode: %w", err)
+	}
+	return env, nil
+}
