@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/api"
+	"github.com/rackhq/rack/pkg/fake"
 	"github.com/rackhq/rack/pkg/memstore"
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/sdk"
@@ -23,83 +24,6 @@ import (
 
 const password = "correct horse battery staple"
 
-// fakeStacks is CloudFormation in memory: a stack per app, whose status
-// the test moves.
-type fakeStacks struct {
-	mu        sync.Mutex
-	status    map[string]rack.AppStatus
-	createErr error
-}
-
-var _ service.Stacks = (*fakeStacks)(nil)
-
-func (f *fakeStacks) CreateAppStack(_ context.Context, app string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.createErr != nil {
-		return f.createErr
-	}
-	if _, ok := f.status[app]; !ok {
-		f.status[app] = rack.AppCreating
-	}
-	return nil
-}
-
-func (f *fakeStacks) AppStackStatus(_ context.Context, app string) (rack.AppStatus, string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.status[app]
-	if !ok {
-		return "", "", rack.Errorf(rack.ENOTFOUND, "stack of %s not found", app)
-	}
-	return s, "", nil
-}
-
-func (f *fakeStacks) DeleteAppStack(_ context.Context, app string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.status[app]; ok {
-		f.status[app] = rack.AppDeleting
-	}
-	return nil
-}
-
-// set moves app's stack; rack.AppStatus("") removes it.
-func (f *fakeStacks) set(app string, s rack.AppStatus) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if s == "" {
-		delete(f.status, app)
-		return
-	}
-	f.status[app] = s
-}
-
-// xorSealer "encrypts" by flipping bits: enough to prove the store never
-// sees clear text, and reversible.
-type xorSealer struct{}
-
-func (xorSealer) Seal(_ context.Context, p []byte) ([]byte, error) { return flip(p), nil }
-func (xorSealer) Open(_ context.Context, s []byte) ([]byte, error) { return flip(s), nil }
-
-func flip(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		out[i] = c ^ 0x5a
-	}
-	return out
-}
-
-// passwordAuth accepts the user convox with the test password.
-type passwordAuth struct{}
-
-func (passwordAuth) Verify(_ context.Context, _, user, pw string) error {
-	if user != "convox" || pw != password {
-		return rack.Errorf(rack.EUNAUTHORIZED, "invalid credentials")
-	}
-	return nil
-}
-
 // harness is a server on httptest over the in-memory store, and a client
 // of it whose every exchange is checked against openapi.yaml.
 type harness struct {
@@ -107,19 +31,19 @@ type harness struct {
 	url    string
 	client *sdk.Client
 	store  *memstore.Store
-	stacks *fakeStacks
+	stacks *fake.Stacks
 	logs   *bytes.Buffer
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, store: memstore.New(nil), stacks: &fakeStacks{status: map[string]rack.AppStatus{}}, logs: &bytes.Buffer{}}
+	h := &harness{t: t, store: memstore.New(nil), stacks: fake.NewStacks(), logs: &bytes.Buffer{}}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
 	svc := service.New(service.Config{
-		Store: h.store, Stacks: h.stacks, Sealer: xorSealer{}, Log: log,
+		Store: h.store, Stacks: h.stacks, Sealer: fake.Sealer{}, Log: log,
 		System: rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"},
 	})
-	srv := httptest.NewServer(api.New(api.Config{Service: svc, Auth: passwordAuth{}, Log: log, Version: "1.0.0"}))
+	srv := httptest.NewServer(api.New(api.Config{Service: svc, Auth: fake.Auth{Password: password}, Log: log, Version: "1.0.0"}))
 	t.Cleanup(srv.Close)
 	h.url = srv.URL
 	h.client = h.newClient(password)
@@ -163,7 +87,7 @@ func TestAppsFollowTheirStacks(t *testing.T) {
 	requireCode(t, rack.EINVALID, err)
 	require.Contains(t, err.Error(), "lowercase")
 
-	h.stacks.set("myapp", rack.AppRunning)
+	h.stacks.Set("myapp", rack.AppRunning)
 	app, err = h.client.AppGet(ctx, "myapp")
 	require.NoError(t, err)
 	require.Equal(t, "running", app.Status, "a read catches the app up with its stack")
@@ -180,7 +104,7 @@ func TestAppsFollowTheirStacks(t *testing.T) {
 	require.NoError(t, err, "deleting twice is fine")
 	require.Equal(t, "deleting", app.Status)
 
-	h.stacks.set("myapp", "")
+	h.stacks.Set("myapp", "")
 	_, err = h.client.AppGet(ctx, "myapp")
 	requireCode(t, rack.ENOTFOUND, err)
 	apps, err = h.client.AppList(ctx)
@@ -192,7 +116,7 @@ func TestAppsFollowTheirStacks(t *testing.T) {
 
 func TestCreateAppLeavesNothingWhenTheStackFails(t *testing.T) {
 	h := newHarness(t)
-	h.stacks.createErr = errors.New("throttled: arn:aws:cloudformation:secret-detail")
+	h.stacks.CreateErr = errors.New("throttled: arn:aws:cloudformation:secret-detail")
 	_, err := h.client.AppCreate(context.Background(), "myapp")
 	requireCode(t, rack.EINTERNAL, err)
 	require.Equal(t, "internal error", err.Error(), "AWS details stay in the log")
@@ -201,7 +125,7 @@ func TestCreateAppLeavesNothingWhenTheStackFails(t *testing.T) {
 	_, err = h.store.GetApp(context.Background(), "myapp")
 	requireCode(t, rack.ENOTFOUND, err)
 
-	h.stacks.createErr = nil
+	h.stacks.CreateErr = nil
 	_, err = h.client.AppCreate(context.Background(), "myapp")
 	require.NoError(t, err, "a retry succeeds")
 }

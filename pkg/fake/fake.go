@@ -1,0 +1,115 @@
+// Package fake has in-memory stand-ins, with behaviour, for the rack's
+// outside systems, for tests of the layers above them: CloudFormation app
+// stacks, a sealer and an authenticator.
+package fake
+
+import (
+	"context"
+	"sync"
+
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+// Stacks is CloudFormation in memory: one stack per app, created in
+// creating, whose status a test moves with Set.
+type Stacks struct {
+	mu     sync.Mutex
+	status map[string]rack.AppStatus
+	// CreateErr, when set, fails every CreateAppStack.
+	CreateErr error
+	// Creates counts CreateAppStack calls that created a stack.
+	Creates int
+}
+
+// NewStacks returns Stacks with none.
+func NewStacks() *Stacks { return &Stacks{status: map[string]rack.AppStatus{}} }
+
+// CreateAppStack creates app's stack unless it exists.
+func (f *Stacks) CreateAppStack(_ context.Context, app string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.CreateErr != nil {
+		return f.CreateErr
+	}
+	if _, ok := f.status[app]; !ok {
+		f.status[app] = rack.AppCreating
+		f.Creates++
+	}
+	return nil
+}
+
+// AppStackStatus tells app's stack status, or ENOTFOUND.
+func (f *Stacks) AppStackStatus(_ context.Context, app string) (rack.AppStatus, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.status[app]
+	if !ok {
+		return "", "", rack.Errorf(rack.ENOTFOUND, "stack of app %s not found", app)
+	}
+	return s, "", nil
+}
+
+// DeleteAppStack starts deleting app's stack, if there is one.
+func (f *Stacks) DeleteAppStack(_ context.Context, app string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.status[app]; ok {
+		f.status[app] = rack.AppDeleting
+	}
+	return nil
+}
+
+// Set moves app's stack to s; "" removes it, as a finished delete does.
+func (f *Stacks) Set(app string, s rack.AppStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s == "" {
+		delete(f.status, app)
+		return
+	}
+	f.status[app] = s
+}
+
+// Settle finishes every change under way: creating and updating stacks
+// become running, deleting ones disappear.
+func (f *Stacks) Settle() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for app, s := range f.status {
+		switch s {
+		case rack.AppCreating, rack.AppUpdating:
+			f.status[app] = rack.AppRunning
+		case rack.AppDeleting:
+			delete(f.status, app)
+		}
+	}
+}
+
+// Sealer "encrypts" by flipping bits: reversible, and enough to show that
+// clear text never reaches the store.
+type Sealer struct{}
+
+// Seal flips p's bits.
+func (Sealer) Seal(_ context.Context, p []byte) ([]byte, error) { return flip(p), nil }
+
+// Open flips them back.
+func (Sealer) Open(_ context.Context, s []byte) ([]byte, error) { return flip(s), nil }
+
+func flip(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		out[i] = c ^ 0x5a
+	}
+	return out
+}
+
+// Auth accepts the user convox with Password.
+type Auth struct{ Password string }
+
+// Verify checks user and password.
+func (a Auth) Verify(_ context.Context, _, user, password string) error {
+	if user != "convox" || password != a.Password || a.Password == "" {
+		return rack.Errorf(rack.EUNAUTHORIZED, "invalid credentials")
+	}
+	return nil
+}
