@@ -6,7 +6,7 @@ SHELL := bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export VERSION
 
-.PHONY: build cli functions test lint dev clean
+.PHONY: build cli functions test lint dev api clean
 
 ## build: the convox CLI (bin/convox) and every function as a Lambda zip (dist/lambda/<arch>/)
 build: cli functions
@@ -30,6 +30,10 @@ test: lint build
 ## dev: a local rack on the emulator
 dev:
 	scripts/dev
+
+## api: the local rack environment: the API as a plain HTTP server on the emulator
+api:
+	scripts/api
 
 ## clean: remove build output and stop the emulators this checkout started
 clean:
