@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/emulatortest"
+)
+
+// TestBinaryAgainstLocalAPI builds the convox and api binaries, runs the
+// api as the local rack environment on the emulator, and drives it with the
+// convox binary as a user would.
+func TestBinaryAgainstLocalAPI(t *testing.T) {
+	endpoint := emulatortest.Endpoint(t)
+	dir := t.TempDir()
+	convox := filepath.Join(dir, "convox")
+	apiBin := filepath.Join(dir, "api")
+	for out, pkg := range map[string]string{convox: ".", apiBin: "../functions/api"} {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		output, err := build.CombinedOutput()
+		require.NoError(t, err, "go build %s: %s", pkg, output)
+	}
+
+	addr := freeAddr(t)
+	name := emulatortest.Name("e2e")
+	const password = "e2e-password"
+	api := exec.Command(apiBin)
+	api.Env = append(awsEnv(endpoint),
+		"RACK_NAME="+name, "RACK_TABLE="+name, "RACK_KEY=alias/"+name,
+		"RACK_PASSWORD_PARAMETER=/rack/"+name+"/password-hash", "RACK_VERSION=e2e",
+		"RACK_PASSWORD="+password, "RACK_API_LISTEN="+addr,
+	)
+	var apiLog bytes.Buffer
+	api.Stdout, api.Stderr = &apiLog, &apiLog
+	require.NoError(t, api.Start())
+	t.Cleanup(func() {
+		_ = api.Process.Kill()
+		_ = api.Wait()
+		if t.Failed() {
+			t.Logf("api log:\n%s", apiLog.String())
+		}
+	})
+	host := "http://" + addr
+	waitHealthy(t, host+"/health")
+
+	config := filepath.Join(dir, "config")
+	run := func(stdin string, args ...string) (string, string, int) {
+		t.Helper()
+		cmd := exec.Command(convox, args...)
+		cmd.Env = []string{"CONVOX_CONFIG=" + config, "PATH=" + os.Getenv("PATH")}
+		cmd.Stdin = strings.NewReader(stdin)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		return stdout.String(), stderr.String(), code
+	}
+	ok := func(args ...string) (string, string) {
+		t.Helper()
+		stdout, stderr, code := run("", args...)
+		require.Equal(t, 0, code, "convox %s: %s", strings.Join(args, " "), stderr)
+		return stdout, stderr
+	}
+
+	_, stderr, code := run("wrong\n", "login", host)
+	require.Equal(t, 1, code)
+	require.Equal(t, "Authenticating with "+host+"... FAILED\nERROR: login "+host+": invalid password\n", stderr)
+
+	stdout, stderr := ok("login", host, "-p", password)
+	require.Equal(t, "", stdout)
+	require.Equal(t, "Authenticating with "+host+"... OK\n", stderr)
+
+	stdout, stderr = ok("apps", "create", "myapp", "--wait")
+	require.Equal(t, "", stdout)
+	require.Equal(t, "Creating myapp... OK\n", stderr)
+
+	stdout, stderr = ok("env", "set", "A=1", "B=x=y", "-a", "myapp")
+	require.Regexp(t, regexp.MustCompile(`^Release: R[A-Z]{10}\n$`), stdout)
+	require.Equal(t, "Setting A, B... OK\n", stderr)
+	release := strings.TrimSpace(strings.TrimPrefix(stdout, "Release: "))
+
+	stdout, _ = ok("releases", "-a", "myapp")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 2, stdout)
+	require.Regexp(t, `^ID +STATUS +BUILD +CREATED +DESCRIPTION$`, lines[0])
+	require.Regexp(t, "^"+release+` +created +\d+ seconds? ago +env add:A,B$`, lines[1])
+
+	stdout, _ = ok("env", "-a", "myapp")
+	require.Equal(t, "A=1\nB=x=y\n", stdout)
+
+	stdout, _ = ok("apps", "--json")
+	var apps []struct{ Name, Status string }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &apps), stdout)
+	require.Equal(t, []struct{ Name, Status string }{{"myapp", "running"}}, apps)
+
+	stdout, stderr = ok("env", "unset", "A", "-a", "myapp")
+	require.Regexp(t, `^Release: R[A-Z]{10}\n$`, stdout)
+	require.Equal(t, "Unsetting A... OK\n", stderr)
+	stdout, _ = ok("env", "-a", "myapp")
+	require.Equal(t, "B=x=y\n", stdout)
+
+	stdout, stderr = ok("apps", "delete", "myapp", "--wait")
+	require.Equal(t, "", stdout)
+	require.Equal(t, "Deleting myapp... OK\n", stderr)
+	stdout, _ = ok("apps")
+	require.Equal(t, "APP  STATUS  RELEASE\n", stdout)
+
+	require.NotContains(t, apiLog.String(), password, "the password is never logged")
+	require.NotContains(t, apiLog.String(), "x=y", "environment values are never logged")
+}
+
+// awsEnv is a clean environment pointing the AWS SDK at the emulator.
+func awsEnv(endpoint string) []string {
+	env := []string{"AWS_ENDPOINT_URL=" + endpoint, "PATH=" + os.Getenv("PATH")}
+	for k, def := range map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"} {
+		env = append(env, k+"="+cmp.Or(os.Getenv(k), def))
+	}
+	return env
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer: %v", url, fmt.Sprint(err))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
