@@ -16,7 +16,8 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	handler := slog.NewJSONHandler(os.Stdout, nil)
+	log := slog.New(handler)
 	ctx := context.Background()
 	c, err := config.FromEnv(os.Getenv)
 	if err != nil {
@@ -27,7 +28,7 @@ func main() {
 		fail(log, err)
 	}
 	clients := apifn.NewClients(awsCfg)
-	server := apifn.New(c, awsCfg.Region, clients, log)
+	server := apifn.New(c, awsCfg.Region, clients, handler)
 	addr := os.Getenv("RACK_API_LISTEN")
 	if addr == "" {
 		lambda.Start(apifn.Lambda(server))

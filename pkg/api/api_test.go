@@ -38,7 +38,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, store: memstore.New(nil), stacks: fake.NewStacks(), logs: &bytes.Buffer{}}
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
+	log := api.Logger(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
 	svc := service.New(service.Config{
 		Store: h.store, Stacks: h.stacks, Sealer: fake.Sealer{}, Log: log,
 		System: rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"},
@@ -121,6 +121,7 @@ func TestCreateAppLeavesNothingWhenTheStackFails(t *testing.T) {
 	requireCode(t, rack.EINTERNAL, err)
 	require.Equal(t, "internal error", err.Error(), "AWS details stay in the log")
 	require.Contains(t, h.logs.String(), "secret-detail")
+	require.Regexp(t, `"msg":"app record left|"msg":"internal error","error":"create app myapp: throttled[^"]*","request_id":"[A-Z0-9]+"`, h.logs.String(), "the logged error carries the request id")
 
 	_, err = h.store.GetApp(context.Background(), "myapp")
 	requireCode(t, rack.ENOTFOUND, err)

@@ -31,7 +31,8 @@ type Authenticator interface {
 type Config struct {
 	Service *service.Service
 	Auth    Authenticator
-	Log     *slog.Logger
+	// Log should come from Logger, so records carry request ids.
+	Log *slog.Logger
 	// Version is the rack's version, sent back in the Version header.
 	Version string
 }
@@ -128,7 +129,6 @@ func (s *Server) authenticate(r *http.Request) error {
 // carry the password and environment values.
 func (s *Server) logRequest(r *http.Request, pattern string, status int, start time.Time) {
 	s.log.InfoContext(r.Context(), "request",
-		"request_id", RequestID(r.Context()),
 		"method", r.Method,
 		"route", pattern,
 		"status", status,
@@ -176,7 +176,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == rack.EINTERNAL {
 		// The whole error goes to the log, where the request id finds it;
 		// the client gets the code's generic message.
-		s.log.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "error", err.Error())
+		s.log.ErrorContext(r.Context(), "internal error", "error", err.Error())
 	}
 	writeJSON(w, statusOf(code), errorBody{Error: rack.ErrorMessage(err)})
 }

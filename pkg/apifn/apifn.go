@@ -42,19 +42,24 @@ func NewClients(cfg aws.Config) Clients {
 	}
 }
 
-// New wires the API over the rack's resources.
-func New(c config.Config, region string, clients Clients, log *slog.Logger) *api.Server {
+// New wires the API over the rack's resources, logging JSON to log (nil:
+// nowhere) with request ids on every record.
+func New(c config.Config, region string, clients Clients, log slog.Handler) *api.Server {
+	if log == nil {
+		log = slog.DiscardHandler
+	}
+	logger := api.Logger(log)
 	svc := service.New(service.Config{
 		Store:  dynamo.New(clients.DynamoDB, c.Table, nil),
 		Stacks: cfn.New(clients.CloudFormation, c.Rack),
 		Sealer: kms.New(clients.KMS, c.Key),
 		System: c.System(region),
-		Log:    log,
+		Log:    logger,
 	})
 	return api.New(api.Config{
 		Service: svc,
 		Auth:    auth.NewVerifier(auth.NewSSMHashes(clients.SSM, c.PasswordParameter)),
-		Log:     log,
+		Log:     logger,
 		Version: c.Version,
 	})
 }

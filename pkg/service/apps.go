@@ -91,9 +91,22 @@ func (s *Service) ApplyStackStatus(ctx context.Context, name string, status rack
 }
 
 // AppDeleted finishes deleting an app whose stack is gone: it removes the
-// app and everything kept under it.
+// app and everything kept under it. Only an app being deleted is removed: a
+// late DELETE_COMPLETE of an earlier stack of the same name must not delete
+// an app created again since.
 func (s *Service) AppDeleted(ctx context.Context, name string) error {
-	err := s.store.DeleteApp(ctx, name)
+	app, err := s.store.GetApp(ctx, name)
+	if rack.IsCode(err, rack.ENOTFOUND) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if app.Status != rack.AppDeleting {
+		s.log.WarnContext(ctx, "stack gone but app not deleting; kept", "app", name, "status", app.Status)
+		return nil
+	}
+	err = s.store.DeleteApp(ctx, name)
 	if rack.IsCode(err, rack.ENOTFOUND) {
 		return nil
 	}
