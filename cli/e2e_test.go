@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,9 +48,13 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	var apiLog bytes.Buffer
 	api.Stdout, api.Stderr = &apiLog, &apiLog
 	require.NoError(t, api.Start())
-	t.Cleanup(func() {
+	// stopAPI ends the api; its log may be read only after.
+	stopAPI := sync.OnceFunc(func() {
 		_ = api.Process.Kill()
 		_ = api.Wait()
+	})
+	t.Cleanup(func() {
+		stopAPI()
 		if t.Failed() {
 			t.Logf("api log:\n%s", apiLog.String())
 		}
@@ -124,6 +129,7 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	stdout, _ = ok("apps")
 	require.Equal(t, "APP  STATUS  RELEASE\n", stdout)
 
+	stopAPI()
 	require.NotContains(t, apiLog.String(), password, "the password is never logged")
 	require.NotContains(t, apiLog.String(), "x=y", "environment values are never logged")
 }

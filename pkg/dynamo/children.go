@@ -64,6 +64,8 @@ func (s *Store) createChild(ctx context.Context, c child, app, id string, item m
 	if err != nil {
 		return err
 	}
+	wid := newWriteID()
+	item[writeAttribute] = &types.AttributeValueMemberS{Value: wid}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
 			{ConditionCheck: &types.ConditionCheck{
@@ -86,8 +88,17 @@ func (s *Store) createChild(ctx context.Context, c child, app, id string, item m
 	if err == nil || !errors.As(err, &canceled) {
 		return err
 	}
-	// Which condition failed: read both items rather than trust the
-	// cancellation reasons, which not every DynamoDB-compatible service fills.
+	// Which condition failed: read the items rather than trust the
+	// cancellation reasons, which not every DynamoDB-compatible service
+	// fills. First: a retry of a transaction that went through finds its
+	// own write.
+	existing, mine, err := s.ownWrite(ctx, c.key(app, id), wid)
+	switch {
+	case err != nil:
+		return err
+	case mine:
+		return nil
+	}
 	appItem, err := s.get(ctx, key(appPartition(app), appSortKey))
 	if err != nil {
 		return err
@@ -97,10 +108,6 @@ func (s *Store) createChild(ctx context.Context, c child, app, id string, item m
 	}
 	if a, err := decodeApp(appItem); err == nil && a.Status == rack.AppDeleting {
 		return rack.Errorf(rack.ECONFLICT, "app %s is being deleted", app)
-	}
-	existing, err := s.get(ctx, c.key(app, id))
-	if err != nil {
-		return err
 	}
 	if existing != nil {
 		return rack.Errorf(rack.ECONFLICT, "%s already exists", c.name(app, id))

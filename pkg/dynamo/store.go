@@ -9,6 +9,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -76,12 +77,37 @@ func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue) (map
 	return out.Item, nil
 }
 
+// writeAttribute holds a random id of the write that last changed an item.
+// The SDK retries a request whose answer was lost, and a conditional write
+// that succeeded the first time fails its condition on the retry; finding
+// its own write id in the item tells the store that the write did happen.
+const writeAttribute = "wid"
+
+func newWriteID() string { return rand.Text() }
+
+// ownWrite reports whether the item at k was last written by write id wid.
+func (s *Store) ownWrite(ctx context.Context, k map[string]types.AttributeValue, wid string) (map[string]types.AttributeValue, bool, error) {
+	item, err := s.get(ctx, k)
+	if err != nil || item == nil {
+		return nil, false, err
+	}
+	v, ok := item[writeAttribute].(*types.AttributeValueMemberS)
+	return item, ok && v.Value == wid, nil
+}
+
+// keyOf returns the primary key attributes of item.
+func keyOf(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{table.PartitionKey: item[table.PartitionKey], table.SortKey: item[table.SortKey]}
+}
+
 // put writes item under cond; it reports false when the condition failed.
 func (s *Store) put(ctx context.Context, item map[string]types.AttributeValue, cond expression.ConditionBuilder) (bool, error) {
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
 		return false, err
 	}
+	wid := newWriteID()
+	item[writeAttribute] = &types.AttributeValueMemberS{Value: wid}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(s.table),
 		Item:                      item,
@@ -89,12 +115,19 @@ func (s *Store) put(ctx context.Context, item map[string]types.AttributeValue, c
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
 	})
-	return conditionOK(err)
+	ok, err := conditionOK(err)
+	if ok || err != nil {
+		return ok, err
+	}
+	_, mine, err := s.ownWrite(ctx, keyOf(item), wid)
+	return mine, err
 }
 
 // update applies upd under cond and returns the item as written, or nil when
 // the condition failed.
 func (s *Store) update(ctx context.Context, k map[string]types.AttributeValue, upd expression.UpdateBuilder, cond expression.ConditionBuilder) (map[string]types.AttributeValue, error) {
+	wid := newWriteID()
+	upd = upd.Set(expression.Name(writeAttribute), expression.Value(wid))
 	expr, err := expression.NewBuilder().WithUpdate(upd).WithCondition(cond).Build()
 	if err != nil {
 		return nil, err
@@ -108,10 +141,18 @@ func (s *Store) update(ctx context.Context, k map[string]types.AttributeValue, u
 		ExpressionAttributeValues: expr.Values(),
 		ReturnValues:              types.ReturnValueAllNew,
 	})
-	if ok, err := conditionOK(err); !ok || err != nil {
+	ok, err := conditionOK(err)
+	switch {
+	case err != nil:
+		return nil, err
+	case ok:
+		return out.Attributes, nil
+	}
+	item, mine, err := s.ownWrite(ctx, k, wid)
+	if err != nil || !mine {
 		return nil, err
 	}
-	return out.Attributes, nil
+	return item, nil
 }
 
 // remove deletes an item under cond; it reports false when the condition
