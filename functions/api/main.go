@@ -13,6 +13,7 @@ import (
 
 	"github.com/rackhq/rack/pkg/apifn"
 	"github.com/rackhq/rack/pkg/config"
+	"github.com/rackhq/rack/pkg/wire"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 	if err != nil {
 		fail(log, err)
 	}
-	clients := apifn.NewClients(awsCfg)
+	clients := wire.NewClients(awsCfg)
 	server := apifn.New(c, awsCfg.Region, clients, handler)
 	addr := os.Getenv("RACK_API_LISTEN")
 	if addr == "" {

@@ -24,13 +24,14 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/sdk"
 	"github.com/rackhq/rack/pkg/service"
+	"github.com/rackhq/rack/pkg/wire"
 )
 
 const password = "emulator-password"
 
 // onEmulator wires the API to fresh resources on the emulator, exactly as
 // the api function does, and returns it with its configuration.
-func onEmulator(t testing.TB) (*api.Server, config.Config, apifn.Clients) {
+func onEmulator(t testing.TB) (*api.Server, config.Config, wire.Clients) {
 	t.Helper()
 	awsCfg := emulatortest.Config(t)
 	name := emulatortest.Name("r")
@@ -41,7 +42,7 @@ func onEmulator(t testing.TB) (*api.Server, config.Config, apifn.Clients) {
 		PasswordParameter: "/rack/" + name + "/password-hash",
 		Version:           "test",
 	}
-	clients := apifn.NewClients(awsCfg)
+	clients := wire.NewClients(awsCfg)
 	created, err := apifn.Prepare(context.Background(), c, clients, password)
 	require.NoError(t, err)
 	require.True(t, created)

@@ -14,6 +14,7 @@ import (
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/config"
 	"github.com/rackhq/rack/pkg/dynamo"
+	"github.com/rackhq/rack/pkg/wire"
 )
 
 // Prepare makes sure the resources a local API needs exist where the SDK
@@ -21,7 +22,7 @@ import (
 // and the password hash (stored from password if none is). On AWS the rack
 // stack creates these; this is for the local rack environment, before or
 // without a deployed stack. It returns whether it stored the password.
-func Prepare(ctx context.Context, c config.Config, clients Clients, password string) (bool, error) {
+func Prepare(ctx context.Context, c config.Config, clients wire.Clients, password string) (bool, error) {
 	if err := ensureTable(ctx, clients.DynamoDB, c.Table); err != nil {
 		return false, err
 	}
