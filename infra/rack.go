@@ -1,0 +1,327 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/rackhq/rack/pkg/table"
+)
+
+// Functions are the rack's Lambda functions, by the folder of functions/
+// their code is built from.
+var Functions = []string{"api", "formation", "releases"}
+
+// RackProps configure the rack stack.
+type RackProps struct {
+	awscdk.StackProps
+	// Version is the rack version the template is made for, the default of
+	// its Version parameter.
+	Version string
+}
+
+// Rack is the rack stack: one per rack, created by `convox rack install`.
+type Rack struct {
+	awscdk.Stack
+	Functions map[string]awslambda.Function
+}
+
+// NewRack defines the rack stack. It takes no assets: function code comes
+// from the bucket and key prefix given as parameters, where the installer
+// uploads it, so the same template deploys to AWS and to an emulator
+// without a CDK bootstrap stack.
+func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	r := &Rack{Stack: stack, Functions: map[string]awslambda.Function{}}
+	p := newParameters(stack, props.Version)
+
+	tbl, tableName := newTable(stack, p)
+	key := awskms.NewKey(stack, jsii.String("EnvironmentKey"), &awskms.KeyProps{
+		Description:       jsii.String("Seals the environments of the rack's apps"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
+	})
+	bucket := awss3.NewBucket(stack, jsii.String("Storage"), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("sources"),
+			Prefix:                              jsii.String("sources/"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(7)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+	})
+	// The template deploys under any stack name: names derive from it.
+	name := *awscdk.Aws_STACK_NAME()
+	bus := awsevents.NewEventBus(stack, jsii.String("Events"), &awsevents.EventBusProps{
+		EventBusName: jsii.String(name + "-events"),
+	})
+	dlq := awssqs.NewQueue(stack, jsii.String("DeadLetters"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	})
+
+	passwordParameter := "rack/" + name + "/password-hash" // an SSM name without its leading "/"
+	env := map[string]*string{
+		"RACK_NAME":               awscdk.Aws_STACK_NAME(),
+		"RACK_TABLE":              tableName,
+		"RACK_KEY":                key.KeyArn(),
+		"RACK_PASSWORD_PARAMETER": jsii.String("/" + passwordParameter),
+		"RACK_VERSION":            p.version.ValueAsString(),
+	}
+	for _, name := range Functions {
+		r.Functions[name] = newFunction(stack, name, p, env)
+	}
+	api, formation, releases := r.Functions["api"], r.Functions["formation"], r.Functions["releases"]
+
+	// Grants only: each function gets what it uses.
+	for _, fn := range r.Functions {
+		tbl.GrantReadWriteData(fn)
+	}
+	key.GrantEncryptDecrypt(api)
+	key.GrantEncryptDecrypt(releases)
+	key.GrantEncryptDecrypt(formation)
+	bucket.GrantReadWrite(api, nil)
+	bucket.GrantReadWrite(formation, nil)
+	bucket.GrantDelete(formation, nil)
+	parameterArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("ssm"),
+		Resource:     jsii.String("parameter"),
+		ResourceName: jsii.String(passwordParameter),
+	})
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ssm:GetParameter"),
+		Resources: jsii.Strings(*parameterArn),
+	}))
+	formation.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"),
+		Resources: jsii.Strings(*parameterArn),
+	}))
+	appStacks := stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("cloudformation"),
+		Resource:     jsii.String("stack"),
+		ResourceName: jsii.String(name + "-*"),
+	})
+	for _, fn := range []awslambda.Function{api, releases} {
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cloudformation:CreateStack", "cloudformation:DescribeStacks", "cloudformation:DeleteStack"),
+			Resources: jsii.Strings(*appStacks),
+		}))
+	}
+	appResources(stack, name, api)
+
+	// Custom resources, answered by the formation function.
+	custom := func(id, kind string, props map[string]any) awscdk.CustomResource {
+		return awscdk.NewCustomResource(stack, jsii.String(id), &awscdk.CustomResourceProps{
+			ServiceToken: formation.FunctionArn(),
+			ResourceType: jsii.String("Custom::" + kind),
+			Properties:   &props,
+		})
+	}
+	custom("EmptyStorage", "EmptyBucket", map[string]any{"BucketName": bucket.BucketName()}).
+		Node().AddDependency(bucket)
+	custom("RackPassword", "RackPassword", map[string]any{
+		"ParameterName": "/" + passwordParameter,
+		"Password":      p.password.ValueAsString(),
+	})
+	custom("RackMigration", "RackMigration", map[string]any{"Version": p.version.ValueAsString()})
+
+	// The API: every path to the api function.
+	httpAPI := awsapigatewayv2.NewHttpApi(stack, jsii.String("API"), &awsapigatewayv2.HttpApiProps{
+		Description:        jsii.String("The rack API"),
+		CreateDefaultStage: jsii.Bool(true),
+	})
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("APIIntegration"), api, nil)
+	for _, path := range []string{"/", "/{proxy+}"} {
+		httpAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
+			Integration: integration,
+		})
+	}
+
+	// Events: the rack's app stacks' status changes, and a sweep every
+	// minute for anything a lost event left in flight.
+	target := awseventstargets.NewLambdaFunction(releases, &awseventstargets.LambdaFunctionProps{
+		DeadLetterQueue: dlq,
+		RetryAttempts:   jsii.Number(8),
+		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+	})
+	awsevents.NewRule(stack, jsii.String("AppStackStatus"), &awsevents.RuleProps{
+		Description: jsii.String("Status changes of the rack's app stacks"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.cloudformation"),
+			DetailType: jsii.Strings("CloudFormation Stack Status Change"),
+			Detail: &map[string]any{
+				"stack-id": []any{map[string]any{"wildcard": "arn:aws:cloudformation:*:*:stack/" + name + "-*"}},
+			},
+		},
+		Targets: &[]awsevents.IRuleTarget{target},
+	})
+	awsevents.NewRule(stack, jsii.String("Reconcile"), &awsevents.RuleProps{
+		Description: jsii.String("Reconcile sweep"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
+		Targets:     &[]awsevents.IRuleTarget{target},
+	})
+
+	for name, value := range map[string]*string{
+		"ApiUrl":             httpAPI.ApiEndpoint(),
+		"ApiId":              httpAPI.ApiId(),
+		"TableName":          tableName,
+		"BucketName":         bucket.BucketName(),
+		"EventBusName":       bus.EventBusName(),
+		"KeyArn":             key.KeyArn(),
+		"PasswordParameter":  jsii.String("/" + passwordParameter),
+		"DeadLetterQueueUrl": dlq.QueueUrl(),
+	} {
+		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: value})
+	}
+	return r
+}
+
+// parameters are the stack's parameters, named as Convox names them where
+// Convox has them.
+type parameters struct {
+	version, password, architecture         awscdk.CfnParameter
+	codeBucket, codePrefix                  awscdk.CfnParameter
+	pointInTimeRecovery, deletionProtection awscdk.CfnParameter
+}
+
+func newParameters(stack awscdk.Stack, version string) parameters {
+	yesNo := func(id, description, def string) awscdk.CfnParameter {
+		return awscdk.NewCfnParameter(stack, jsii.String(id), &awscdk.CfnParameterProps{
+			Type: jsii.String("String"), Default: jsii.String(def), AllowedValues: jsii.Strings("Yes", "No"),
+			Description: jsii.String(description),
+		})
+	}
+	str := func(id, description string, def *string) awscdk.CfnParameter {
+		return awscdk.NewCfnParameter(stack, jsii.String(id), &awscdk.CfnParameterProps{
+			Type: jsii.String("String"), Default: def, Description: jsii.String(description),
+		})
+	}
+	return parameters{
+		version: str("Version", "Rack version", jsii.String(version)),
+		password: awscdk.NewCfnParameter(stack, jsii.String("Password"), &awscdk.CfnParameterProps{
+			Type: jsii.String("String"), Default: jsii.String(""), NoEcho: jsii.Bool(true),
+			Description: jsii.String("API password; generated when empty. Only its hash is stored."),
+		}),
+		architecture: awscdk.NewCfnParameter(stack, jsii.String("Architecture"), &awscdk.CfnParameterProps{
+			Type: jsii.String("String"), Default: jsii.String("arm64"), AllowedValues: jsii.Strings("arm64", "x86_64"),
+			Description: jsii.String("Processor architecture of the rack's functions"),
+		}),
+		codeBucket:          str("CodeBucket", "Bucket holding the functions' code", nil),
+		codePrefix:          str("CodePrefix", "Key prefix of the functions' zips (<prefix><function>.zip)", nil),
+		pointInTimeRecovery: yesNo("PointInTimeRecovery", "Point-in-time recovery of the rack table", "Yes"),
+		deletionProtection:  yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
+	}
+}
+
+// newTable declares the rack table from the shared key schema, and returns
+// it for grants with its name.
+func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, *string) {
+	yes := func(id string, param awscdk.CfnParameter) awscdk.CfnCondition {
+		return awscdk.NewCfnCondition(stack, jsii.String(id), &awscdk.CfnConditionProps{
+			Expression: awscdk.Fn_ConditionEquals(param.ValueAsString(), jsii.String("Yes")),
+		})
+	}
+	pitr := yes("PointInTimeRecoveryOn", p.pointInTimeRecovery)
+	protect := yes("DeletionProtectionOn", p.deletionProtection)
+	str := func(name string) *awsdynamodb.CfnTable_AttributeDefinitionProperty {
+		return &awsdynamodb.CfnTable_AttributeDefinitionProperty{AttributeName: jsii.String(name), AttributeType: jsii.String("S")}
+	}
+	key := func(name, kind string) *awsdynamodb.CfnTable_KeySchemaProperty {
+		return &awsdynamodb.CfnTable_KeySchemaProperty{AttributeName: jsii.String(name), KeyType: jsii.String(kind)}
+	}
+	t := awsdynamodb.NewCfnTable(stack, jsii.String("Table"), &awsdynamodb.CfnTableProps{
+		BillingMode: jsii.String("PAY_PER_REQUEST"),
+		AttributeDefinitions: &[]any{
+			str(table.PartitionKey), str(table.SortKey), str(table.ListIndexPartitionKey), str(table.ListIndexSortKey),
+		},
+		KeySchema: &[]any{key(table.PartitionKey, "HASH"), key(table.SortKey, "RANGE")},
+		GlobalSecondaryIndexes: &[]any{&awsdynamodb.CfnTable_GlobalSecondaryIndexProperty{
+			IndexName:  jsii.String(table.ListIndex),
+			KeySchema:  &[]any{key(table.ListIndexPartitionKey, "HASH"), key(table.ListIndexSortKey, "RANGE")},
+			Projection: &awsdynamodb.CfnTable_ProjectionProperty{ProjectionType: jsii.String("ALL")},
+		}},
+		TimeToLiveSpecification: &awsdynamodb.CfnTable_TimeToLiveSpecificationProperty{
+			AttributeName: jsii.String(table.TTLAttribute), Enabled: jsii.Bool(true),
+		},
+		PointInTimeRecoverySpecification: &awsdynamodb.CfnTable_PointInTimeRecoverySpecificationProperty{
+			PointInTimeRecoveryEnabled: awscdk.Fn_ConditionIf(pitr.LogicalId(), true, false),
+		},
+		DeletionProtectionEnabled: awscdk.Fn_ConditionIf(protect.LogicalId(), true, false),
+		SseSpecification:          &awsdynamodb.CfnTable_SSESpecificationProperty{SseEnabled: jsii.Bool(true)},
+	})
+	t.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY, nil)
+	return awsdynamodb.Table_FromTableAttributes(stack, jsii.String("TableRef"), &awsdynamodb.TableAttributes{
+		TableArn:      t.AttrArn(),
+		GlobalIndexes: jsii.Strings(table.ListIndex),
+	}), t.Ref()
+}
+
+// newFunction declares one function, its code in the code bucket.
+func newFunction(stack awscdk.Stack, name string, p parameters, env map[string]*string) awslambda.Function {
+	code := awslambda.Code_FromBucket(
+		awss3.Bucket_FromBucketName(stack, jsii.String(name+"Code"), p.codeBucket.ValueAsString()),
+		awscdk.Fn_Join(jsii.String(""), jsii.Strings(*p.codePrefix.ValueAsString(), name+".zip")),
+		nil,
+	)
+	fn := awslambda.NewFunction(stack, jsii.String(title(name)), &awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         code,
+		MemorySize:   jsii.Number(256),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(60)),
+		Environment:  &env,
+		Description:  jsii.String("rack " + name),
+	})
+	// The architecture is a parameter; arm64 unless the installer says
+	// otherwise (its zips must match).
+	cfnFn := fn.Node().DefaultChild().(awslambda.CfnFunction)
+	cfnFn.AddPropertyOverride(jsii.String("Architectures"), []any{p.architecture.ValueAsString()})
+	return fn
+}
+
+func title(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
+// appResources lets fn create and delete what app stacks hold, for the
+// rack's apps only: their ECR repositories (<rack>/<app>) and log groups
+// (/convox/<rack>/<app>). CloudFormation acts with the caller's rights.
+func appResources(stack awscdk.Stack, name string, fn awslambda.Function) {
+	repositories := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ecr"), Resource: jsii.String("repository"), ResourceName: jsii.String(name + "/*"),
+	})
+	logGroups := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("/convox/" + name + "/*"),
+		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories",
+			"ecr:PutLifecyclePolicy", "ecr:TagResource", "ecr:BatchDeleteImage", "ecr:ListImages"),
+		Resources: jsii.Strings(*repositories),
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:DescribeLogGroups"),
+		Resources: jsii.Strings(*logGroups),
+	}))
+}
