@@ -6,7 +6,7 @@ SHELL := bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export VERSION
 
-.PHONY: build cli functions test lint dev api clean
+.PHONY: build cli functions test lint dev api synth cdk fixtures clean
 
 ## build: the convox CLI (bin/convox) and every function as a Lambda zip (dist/lambda/<arch>/)
 build: cli functions
@@ -22,6 +22,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [[ -n $$unformatted ]]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+	cd infra && go vet .
 
 ## test: lint, then every test, with an emulator of its own
 test: lint build
@@ -35,8 +36,24 @@ dev:
 api:
 	scripts/api
 
+# jsii runs on the machine's Node 20 and would print a banner about it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+## synth: the rack template, infra/cdk.out/Rack.template.json
+synth:
+	cd infra && go run .
+
+## cdk: the pinned aws-cdk CLI, for `make cdk ARGS="diff"` and the like
+cdk:
+	cd infra && npm ci --no-audit --no-fund --silent
+	infra/node_modules/.bin/cdk $(ARGS)
+
+## fixtures: regenerate infra/testdata/rack.template.json; review its diff
+fixtures:
+	cd infra && UPDATE_GOLDEN=1 go test -count=1 -run TestGolden .
+
 ## clean: remove build output and stop the emulators this checkout started
 clean:
 	-EMULATOR_NAME=dev scripts/emulator stop
 	-EMULATOR_NAME=test scripts/emulator stop
-	rm -rf bin dist
+	rm -rf bin dist infra/cdk.out

@@ -290,6 +290,10 @@ func newFunction(stack awscdk.Stack, name string, p parameters, env map[string]*
 		Environment:  &env,
 		Description:  jsii.String("rack " + name),
 	})
+	// The installer puts each version's code under a prefix of its own, so
+	// a changed prefix is what updates a function's code.
+	awscdk.Annotations_Of(fn).AcknowledgeWarning(jsii.String("@aws-cdk/aws-lambda:codeFromBucketObjectVersionNotSpecified"),
+		jsii.String("code keys are unique per version"))
 	// The architecture is a parameter; arm64 unless the installer says
 	// otherwise (its zips must match).
 	cfnFn := fn.Node().DefaultChild().(awslambda.CfnFunction)

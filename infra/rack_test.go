@@ -1,0 +1,259 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	templateOnce sync.Once
+	templateJSON map[string]any
+	templateA    assertions.Template
+)
+
+// synth synthesizes the rack stack once for all tests.
+func synth(t *testing.T) (assertions.Template, map[string]any) {
+	t.Helper()
+	templateOnce.Do(func() {
+		app := awscdk.NewApp(&awscdk.AppProps{
+			DefaultStackSynthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{}),
+		})
+		rack := NewRack(app, "Rack", &RackProps{Version: "test"})
+		templateA = assertions.Template_FromStack(rack.Stack, nil)
+		raw, err := json.Marshal(templateA.ToJSON())
+		if err == nil {
+			err = json.Unmarshal(raw, &templateJSON)
+		}
+		if err != nil {
+			panic(err)
+		}
+	})
+	return templateA, templateJSON
+}
+
+func resources(tmpl map[string]any, kind string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range tmpl["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == kind {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+func TestResourceCounts(t *testing.T) {
+	tmpl, _ := synth(t)
+	for kind, n := range map[string]int{
+		"AWS::DynamoDB::Table":          1,
+		"AWS::KMS::Key":                 1,
+		"AWS::S3::Bucket":               1,
+		"AWS::Events::EventBus":         1,
+		"AWS::SQS::Queue":               1,
+		"AWS::Lambda::Function":         len(Functions),
+		"AWS::IAM::Role":                len(Functions),
+		"AWS::ApiGatewayV2::Api":        1,
+		"AWS::ApiGatewayV2::Route":      2,
+		"AWS::Events::Rule":             2,
+		"Custom::EmptyBucket":           1,
+		"Custom::RackPassword":          1,
+		"Custom::RackMigration":         1,
+		"AWS::ApiGatewayV2::Stage":      1,
+		"AWS::ApiGatewayV2::Authorizer": 0,
+	} {
+		tmpl.ResourceCountIs(jsii.String(kind), jsii.Number(n))
+	}
+}
+
+func TestFunctionsAreProvidedAL2023OnArm64ByDefault(t *testing.T) {
+	_, tmpl := synth(t)
+	params := tmpl["Parameters"].(map[string]any)
+	require.Equal(t, "arm64", params["Architecture"].(map[string]any)["Default"])
+	fns := resources(tmpl, "AWS::Lambda::Function")
+	require.Len(t, fns, len(Functions))
+	for id, fn := range fns {
+		props := fn["Properties"].(map[string]any)
+		require.Equal(t, "provided.al2023", props["Runtime"], id)
+		require.Equal(t, "bootstrap", props["Handler"], id)
+		require.Equal(t, []any{map[string]any{"Ref": "Architecture"}}, props["Architectures"], id)
+		code := props["Code"].(map[string]any)
+		require.Equal(t, map[string]any{"Ref": "CodeBucket"}, code["S3Bucket"], id)
+		env := props["Environment"].(map[string]any)["Variables"].(map[string]any)
+		for _, v := range []string{"RACK_NAME", "RACK_TABLE", "RACK_KEY", "RACK_PASSWORD_PARAMETER", "RACK_VERSION"} {
+			require.Contains(t, env, v, id)
+		}
+	}
+}
+
+func TestEveryAsyncTargetHasRetriesAndADeadLetterQueue(t *testing.T) {
+	_, tmpl := synth(t)
+	rules := resources(tmpl, "AWS::Events::Rule")
+	require.NotEmpty(t, rules)
+	for id, rule := range rules {
+		targets := rule["Properties"].(map[string]any)["Targets"].([]any)
+		require.NotEmpty(t, targets, id)
+		for _, tg := range targets {
+			target := tg.(map[string]any)
+			require.Contains(t, target, "DeadLetterConfig", "rule %s", id)
+			require.Contains(t, target, "RetryPolicy", "rule %s", id)
+		}
+	}
+}
+
+// statements returns every IAM policy statement of the template.
+func statements(tmpl map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, kind := range []string{"AWS::IAM::Policy", "AWS::IAM::Role", "AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy", "AWS::KMS::Key"} {
+		for _, r := range resources(tmpl, kind) {
+			props := r["Properties"].(map[string]any)
+			var docs []any
+			for _, k := range []string{"PolicyDocument", "KeyPolicy"} {
+				if d, ok := props[k]; ok {
+					docs = append(docs, d)
+				}
+			}
+			if ps, ok := props["Policies"].([]any); ok {
+				for _, p := range ps {
+					docs = append(docs, p.(map[string]any)["PolicyDocument"])
+				}
+			}
+			for _, d := range docs {
+				for _, s := range d.(map[string]any)["Statement"].([]any) {
+					out = append(out, s.(map[string]any))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func TestNoWildcardPermissions(t *testing.T) {
+	_, tmpl := synth(t)
+	stmts := statements(tmpl)
+	require.NotEmpty(t, stmts)
+	for _, s := range stmts {
+		if s["Effect"] == "Deny" {
+			continue // a broad deny (TLS only) narrows, never widens
+		}
+		for _, a := range asList(s["Action"]) {
+			action, _ := a.(string)
+			require.NotEqual(t, "*", action, "statement %v", s)
+			require.False(t, strings.HasSuffix(action, ":*") && !isKeyPolicy(tmpl, s), "a service-wide action in %v", s)
+		}
+		for _, r := range asList(s["Resource"]) {
+			if r == "*" {
+				// Only a key policy names "*": it means the key itself.
+				require.True(t, isKeyPolicy(tmpl, s), "Resource * in %v", s)
+			}
+		}
+	}
+}
+
+func isKeyPolicy(tmpl map[string]any, stmt map[string]any) bool {
+	for _, k := range resources(tmpl, "AWS::KMS::Key") {
+		for _, s := range k["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+			if jsonEqual(s, stmt) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func TestParametersAndOutputs(t *testing.T) {
+	_, tmpl := synth(t)
+	params := tmpl["Parameters"].(map[string]any)
+	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection"} {
+		require.Contains(t, params, p)
+	}
+	require.Equal(t, true, params["Password"].(map[string]any)["NoEcho"])
+	require.Equal(t, "test", params["Version"].(map[string]any)["Default"])
+	require.NotContains(t, params, "BootstrapVersion", "no CDK bootstrap stack is needed")
+	outputs := tmpl["Outputs"].(map[string]any)
+	for _, o := range []string{"ApiUrl", "ApiId", "TableName", "BucketName", "EventBusName", "KeyArn", "PasswordParameter", "DeadLetterQueueUrl"} {
+		require.Contains(t, outputs, o)
+	}
+	for id, o := range outputs {
+		require.NotContains(t, strings.ToLower(id), "password\"", "no output carries the password")
+		require.NotEqual(t, map[string]any{"Ref": "Password"}, o.(map[string]any)["Value"])
+	}
+}
+
+func TestTableKeySchemaComesFromTheStore(t *testing.T) {
+	tmpl, _ := synth(t)
+	tmpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+		"BillingMode": "PAY_PER_REQUEST",
+		"KeySchema": []any{
+			map[string]any{"AttributeName": "pk", "KeyType": "HASH"},
+			map[string]any{"AttributeName": "sk", "KeyType": "RANGE"},
+		},
+		"GlobalSecondaryIndexes": []any{map[string]any{
+			"IndexName": "list",
+			"KeySchema": []any{
+				map[string]any{"AttributeName": "lpk", "KeyType": "HASH"},
+				map[string]any{"AttributeName": "lsk", "KeyType": "RANGE"},
+			},
+			"Projection": map[string]any{"ProjectionType": "ALL"},
+		}},
+		"TimeToLiveSpecification": map[string]any{"AttributeName": "ttl", "Enabled": true},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+		"PublicAccessBlockConfiguration": map[string]any{
+			"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+		},
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{
+		"Name": map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Ref": "AWS::StackName"}, "-events"}}},
+	})
+}
+
+// TestGolden compares the template with testdata/rack.template.json, as
+// data. `make fixtures` rewrites the file; review its diff.
+func TestGolden(t *testing.T) {
+	_, tmpl := synth(t)
+	path := filepath.Join("testdata", "rack.template.json")
+	got, err := json.MarshalIndent(tmpl, "", "  ")
+	require.NoError(t, err)
+	if os.Getenv("UPDATE_GOLDEN") == "1" {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "no golden template: run `make fixtures`")
+	require.JSONEq(t, string(want), string(got), "the template changed: run `make fixtures` and review the diff")
+}
+
+func TestFunctionsHaveSources(t *testing.T) {
+	for _, fn := range Functions {
+		_, err := os.Stat(filepath.Join("..", "functions", fn, "main.go"))
+		require.NoError(t, err, "function %s has no functions/%s/main.go", fn, fn)
+	}
+	entries, err := os.ReadDir(filepath.Join("..", "functions"))
+	require.NoError(t, err)
+	for _, e := range entries {
+		require.True(t, slices.Contains(Functions, e.Name()), "functions/%s is not in the stack", e.Name())
+	}
+}
