@@ -7,7 +7,7 @@ import (
 )
 
 func (c *cli) newRack() *cobra.Command {
-	return c.addJSON(&cobra.Command{
+	cmd := c.addJSON(&cobra.Command{
 		Use:   "rack",
 		Short: "Describe the rack",
 		Args:  cobra.NoArgs,
@@ -35,4 +35,6 @@ func (c *cli) newRack() *cobra.Command {
 			})
 		},
 	})
+	cmd.AddCommand(c.newRackInstall(), c.newRackUpdate(), c.newRackUninstall(), c.newRackParams())
+	return cmd
 }

@@ -1,0 +1,326 @@
+// Package install installs, updates and uninstalls racks from the user's
+// machine, with the user's AWS credentials, as `convox rack install` does:
+// it uploads the functions' code to an artifacts bucket, creates the rack
+// stack from its template, shows the stack's events as they happen, and
+// waits for the result.
+package install
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+// CloudFormation is the part of the CloudFormation client installs use.
+type CloudFormation interface {
+	CreateStack(context.Context, *cloudformation.CreateStackInput, ...func(*cloudformation.Options)) (*cloudformation.CreateStackOutput, error)
+	UpdateStack(context.Context, *cloudformation.UpdateStackInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateStackOutput, error)
+	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+	DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	DescribeStackEvents(context.Context, *cloudformation.DescribeStackEventsInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
+}
+
+// S3 is the part of the S3 client installs use.
+type S3 interface {
+	CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+	DeleteBucket(context.Context, *s3.DeleteBucketInput, ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+}
+
+// STS tells whose credentials these are.
+type STS interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Installer acts on racks in one account and region.
+type Installer struct {
+	CFN    CloudFormation
+	S3     S3
+	STS    STS
+	Region string
+	// Events receives one line per stack event while an operation runs.
+	Events io.Writer
+	// Poll is the pause between reads of a stack's events (default 2s).
+	Poll time.Duration
+	// Timeout bounds one stack operation (default 1h).
+	Timeout time.Duration
+}
+
+// Options describe an install.
+type Options struct {
+	Name     string            // the rack's (and its stack's) name
+	Template string            // the rack template file
+	CodeDir  string            // the directory of the functions' zips, <function>.zip
+	Arch     string            // arm64 or x86_64, matching the zips
+	Password string            // the API password
+	Version  string            // the rack version
+	Params   map[string]string // more stack parameters, by name
+}
+
+// Result is an installed rack.
+type Result struct {
+	Outputs map[string]string
+}
+
+// Parameters the installer sets itself.
+const (
+	paramCodeBucket   = "CodeBucket"
+	paramCodePrefix   = "CodePrefix"
+	paramArchitecture = "Architecture"
+	paramPassword     = "Password"
+	paramVersion      = "Version"
+)
+
+// ValidateName checks a rack name: it names stacks, buckets and an SSM
+// path, so it follows the app name rules.
+func ValidateName(name string) error {
+	if err := rack.ValidateAppName(name); err != nil {
+		return rack.Errorf(rack.EINVALID, "rack name %q: lowercase letters, digits and hyphens, starting with a letter, at most %d characters", name, rack.MaxAppNameLength)
+	}
+	return nil
+}
+
+// ArtifactsBucket is where racks of an account and region keep their
+// code, one bucket shared by every rack there.
+func ArtifactsBucket(account, region string) string {
+	return fmt.Sprintf("rack-artifacts-%s-%s", account, region)
+}
+
+// Install uploads the code and creates the rack stack, then waits for it.
+func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
+	if err := ValidateName(o.Name); err != nil {
+		return Result{}, err
+	}
+	template, err := os.ReadFile(o.Template)
+	if err != nil {
+		return Result{}, rack.Errorf(rack.EINVALID, "read template: %v", err)
+	}
+	if _, err := i.describe(ctx, o.Name); err == nil {
+		return Result{}, rack.Errorf(rack.ECONFLICT, "rack %s already exists: use `convox rack params set` or uninstall it first", o.Name)
+	} else if !rack.IsCode(err, rack.ENOTFOUND) {
+		return Result{}, err
+	}
+	bucket, prefix, err := i.upload(ctx, o.CodeDir)
+	if err != nil {
+		return Result{}, err
+	}
+	params := map[string]string{
+		paramCodeBucket: bucket, paramCodePrefix: prefix, paramArchitecture: o.Arch,
+		paramPassword: o.Password, paramVersion: o.Version,
+	}
+	for k, v := range o.Params {
+		params[k] = v
+	}
+	start := time.Now()
+	_, err = i.CFN.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName:    aws.String(o.Name),
+		TemplateBody: aws.String(string(template)),
+		Parameters:   stackParams(params, nil),
+		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
+		Tags:         []cfntypes.Tag{{Key: aws.String("Rack"), Value: aws.String(o.Name)}, {Key: aws.String("Type"), Value: aws.String("rack")}},
+		OnFailure:    cfntypes.OnFailureDelete,
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("create stack %s: %w", o.Name, err)
+	}
+	stack, err := i.wait(ctx, o.Name, start)
+	if err != nil {
+		return Result{}, err
+	}
+	if stack.StackStatus != cfntypes.StackStatusCreateComplete {
+		return Result{}, rack.Errorf(rack.EINTERNAL, "rack %s: %s %s", o.Name, stack.StackStatus, aws.ToString(stack.StackStatusReason))
+	}
+	return Result{Outputs: outputs(stack)}, nil
+}
+
+// upload puts the zips of dir under a prefix named by their content, so
+// the same code is uploaded once and new code gets a new prefix (which is
+// what makes a stack update replace a function's code).
+func (i *Installer) upload(ctx context.Context, dir string) (string, string, error) {
+	zips, err := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if err != nil || len(zips) == 0 {
+		return "", "", rack.Errorf(rack.EINVALID, "no function zips in %s: run make build", dir)
+	}
+	sort.Strings(zips)
+	h := sha256.New()
+	contents := make([][]byte, len(zips))
+	for n, z := range zips {
+		data, err := os.ReadFile(z)
+		if err != nil {
+			return "", "", fmt.Errorf("read %s: %w", z, err)
+		}
+		contents[n] = data
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(z), len(data))
+		h.Write(data)
+	}
+	id, err := i.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", "", fmt.Errorf("who am I: %w", err)
+	}
+	bucket := ArtifactsBucket(aws.ToString(id.Account), i.Region)
+	if err := i.ensureBucket(ctx, bucket); err != nil {
+		return "", "", err
+	}
+	prefix := "code/" + hex.EncodeToString(h.Sum(nil))[:16] + "/"
+	for n, z := range zips {
+		_, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(bucket),
+			Key:    aws.String(prefix + filepath.Base(z)),
+			Body:   strings.NewReader(string(contents[n])),
+		})
+		if err != nil {
+			return "", "", fmt.Errorf("upload %s: %w", filepath.Base(z), err)
+		}
+	}
+	return bucket, prefix, nil
+}
+
+func (i *Installer) ensureBucket(ctx context.Context, bucket string) error {
+	if _, err := i.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err == nil {
+		return nil
+	}
+	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
+	if i.Region != "" && i.Region != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(i.Region)}
+	}
+	_, err := i.S3.CreateBucket(ctx, in)
+	var owned *s3types.BucketAlreadyOwnedByYou
+	if err != nil && !errors.As(err, &owned) {
+		return fmt.Errorf("create bucket %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// stackParams turns values into stack parameters; keep names keep their
+// previous values.
+func stackParams(values map[string]string, keep []string) []cfntypes.Parameter {
+	var out []cfntypes.Parameter
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		out = append(out, cfntypes.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(values[k])})
+	}
+	for _, k := range keep {
+		if _, ok := values[k]; !ok {
+			out = append(out, cfntypes.Parameter{ParameterKey: aws.String(k), UsePreviousValue: aws.Bool(true)})
+		}
+	}
+	return out
+}
+
+func outputs(s cfntypes.Stack) map[string]string {
+	out := map[string]string{}
+	for _, o := range s.Outputs {
+		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return out
+}
+
+// describe reads a stack by name; a missing one is ENOTFOUND.
+func (i *Installer) describe(ctx context.Context, name string) (cfntypes.Stack, error) {
+	out, err := i.CFN.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	var api smithy.APIError
+	switch {
+	case errors.As(err, &api) && api.ErrorCode() == "ValidationError":
+		return cfntypes.Stack{}, rack.Errorf(rack.ENOTFOUND, "rack %s not found", name)
+	case err != nil:
+		return cfntypes.Stack{}, fmt.Errorf("describe stack %s: %w", name, err)
+	case len(out.Stacks) == 0 || out.Stacks[0].StackStatus == cfntypes.StackStatusDeleteComplete:
+		return cfntypes.Stack{}, rack.Errorf(rack.ENOTFOUND, "rack %s not found", name)
+	}
+	return out.Stacks[0], nil
+}
+
+// wait shows the stack's events from start on until it settles, and
+// returns it as it settled. A stack gone (deleted) returns ENOTFOUND.
+func (i *Installer) wait(ctx context.Context, name string, start time.Time) (cfntypes.Stack, error) {
+	poll, timeout := i.Poll, i.Timeout
+	if poll == 0 {
+		poll = 2 * time.Second
+	}
+	if timeout == 0 {
+		timeout = time.Hour
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	seen := map[string]bool{}
+	var stackID string
+	for {
+		stack, err := i.describe(ctx, name)
+		if err == nil {
+			stackID = aws.ToString(stack.StackId)
+		}
+		if stackID != "" {
+			i.showEvents(ctx, stackID, start, seen)
+		}
+		switch {
+		case err != nil:
+			return cfntypes.Stack{}, err
+		case !strings.HasSuffix(string(stack.StackStatus), "_IN_PROGRESS"):
+			return stack, nil
+		}
+		select {
+		case <-ctx.Done():
+			return cfntypes.Stack{}, fmt.Errorf("rack %s: still %s: %w", name, stack.StackStatus, ctx.Err())
+		case <-time.After(poll):
+		}
+	}
+}
+
+// showEvents writes the stack's new events since start, oldest first.
+func (i *Installer) showEvents(ctx context.Context, stackID string, start time.Time, seen map[string]bool) {
+	if i.Events == nil {
+		return
+	}
+	var fresh []cfntypes.StackEvent
+	var token *string
+	for {
+		out, err := i.CFN.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stackID), NextToken: token})
+		if err != nil {
+			return // events are for show; the status decides
+		}
+		done := false
+		for _, e := range out.StackEvents {
+			id := aws.ToString(e.EventId)
+			if seen[id] || aws.ToTime(e.Timestamp).Before(start.Add(-time.Second)) {
+				done = true
+				continue
+			}
+			seen[id] = true
+			fresh = append(fresh, e)
+		}
+		if done || out.NextToken == nil {
+			break
+		}
+		token = out.NextToken
+	}
+	sort.SliceStable(fresh, func(a, b int) bool { return aws.ToTime(fresh[a].Timestamp).Before(aws.ToTime(fresh[b].Timestamp)) })
+	for _, e := range fresh {
+		line := fmt.Sprintf("%-28s %-40s %s", aws.ToString(e.ResourceType), aws.ToString(e.LogicalResourceId), e.ResourceStatus)
+		if r := aws.ToString(e.ResourceStatusReason); r != "" {
+			line += "  " + r
+		}
+		fmt.Fprintln(i.Events, strings.TrimRight(line, " "))
+	}
+}
