@@ -6,7 +6,7 @@ SHELL := bash
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 export VERSION
 
-.PHONY: build cli functions test lint dev api synth cdk fixtures clean
+.PHONY: build cli functions test e2e lint dev api synth cdk fixtures clean
 
 ## build: the convox CLI (bin/convox) and every function as a Lambda zip (dist/lambda/<arch>/)
 build: cli functions
@@ -27,6 +27,10 @@ lint:
 ## test: lint, then every test, with an emulator of its own
 test: lint build
 	scripts/test
+
+## e2e: install the rack on a fresh emulator, drive it with convox, uninstall it
+e2e:
+	scripts/e2e
 
 ## dev: a local rack on the emulator
 dev:

@@ -1,0 +1,147 @@
+//go:build e2e
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/emulatortest"
+)
+
+// TestRackOnTheEmulator installs the synthesized rack stack on the emulator
+// with the built convox binary, drives it through API Gateway and the api
+// function as a user would, and uninstalls it, leaving nothing behind.
+// scripts/e2e builds what it needs (make build synth) and runs it.
+func TestRackOnTheEmulator(t *testing.T) {
+	endpoint := emulatortest.Endpoint(t)
+	template, code, arch := os.Getenv("RACK_E2E_TEMPLATE"), os.Getenv("RACK_E2E_CODE"), os.Getenv("RACK_E2E_ARCH")
+	require.NotEmpty(t, template, "RACK_E2E_TEMPLATE: scripts/e2e sets it")
+	convox := filepath.Join(t.TempDir(), "convox")
+	out, err := exec.Command("go", "build", "-o", convox, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	name := emulatortest.Name("e2e")
+	config := t.TempDir()
+	env := append(awsEnv(endpoint), "CONVOX_CONFIG="+config)
+	run := func(args ...string) (string, string, int) {
+		t.Helper()
+		cmd := exec.Command(convox, args...)
+		cmd.Env = env
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if exit, ok := err.(*exec.ExitError); ok {
+			code = exit.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		return stdout.String(), stderr.String(), code
+	}
+	ok := func(args ...string) (string, string) {
+		t.Helper()
+		start := time.Now()
+		stdout, stderr, code := run(args...)
+		require.Equal(t, 0, code, "convox %s:\n%s", strings.Join(args, " "), stderr)
+		t.Logf("convox %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+		return stdout, stderr
+	}
+
+	stdout, stderr := ok("rack", "install", "--name", name, "--arch", arch, "--template", template, "--code", code, "--password", "e2e-password", "--version", "e2e")
+	host := strings.TrimSpace(stdout)
+	require.Regexp(t, `^http://.+/_aws/execute-api/[^/]+/\$default$`, host)
+	require.Contains(t, stderr, "AWS::CloudFormation::Stack", "stack events are shown")
+	require.Contains(t, stderr, "Rack "+name+" is installed; logged in to "+host)
+
+	stdout, _ = ok("rack", "--json")
+	var sys struct{ Name, Status, Version string }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &sys))
+	require.Equal(t, name, sys.Name)
+	require.Equal(t, "running", sys.Status)
+	require.Equal(t, "e2e", sys.Version)
+
+	_, stderr = ok("apps", "create", "myapp", "--wait")
+	require.Equal(t, "Creating myapp... OK\n", stderr)
+	stdout, _ = ok("apps")
+	require.Equal(t, "APP    STATUS   RELEASE\nmyapp  running\n", stdout)
+
+	stdout, stderr = ok("env", "set", "A=1", "B=x=y", "-a", "myapp")
+	require.Regexp(t, regexp.MustCompile(`^Release: R[A-Z]{10}\n$`), stdout)
+	require.Equal(t, "Setting A, B... OK\n", stderr)
+	stdout, _ = ok("env", "-a", "myapp")
+	require.Equal(t, "A=1\nB=x=y\n", stdout)
+	stdout, _ = ok("releases", "-a", "myapp")
+	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 2, stdout)
+	require.Contains(t, stdout, "env add:A,B")
+
+	stdout, _ = ok("rack", "params", "--name", name, "--json")
+	var params map[string]string
+	require.NoError(t, json.Unmarshal([]byte(stdout), &params))
+	require.Equal(t, arch, params["Architecture"])
+	require.Equal(t, "Yes", params["PointInTimeRecovery"])
+	_, stderr = ok("rack", "params", "set", "PointInTimeRecovery=No", "--name", name)
+	require.Contains(t, stderr, "OK\n")
+	stdout, _ = ok("rack", "params", "--name", name, "--json")
+	require.NoError(t, json.Unmarshal([]byte(stdout), &params))
+	require.Equal(t, "No", params["PointInTimeRecovery"])
+	require.Equal(t, arch, params["Architecture"], "other values are kept")
+	stdout, _ = ok("apps")
+	require.Contains(t, stdout, "myapp", "the rack still answers after the update")
+
+	_, stderr = ok("apps", "delete", "myapp", "--wait")
+	require.Equal(t, "Deleting myapp... OK\n", stderr)
+
+	// An app left behind is deleted with the rack.
+	ok("apps", "create", "leftover", "--wait")
+	_, stderr = ok("rack", "uninstall", name)
+	require.Contains(t, stderr, "Rack "+name+" is uninstalled")
+	nothingLeft(t, name)
+}
+
+// nothingLeft checks the emulator holds no stack, bucket, table, function
+// or parameter of the rack.
+func nothingLeft(t *testing.T, name string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := emulatortest.Config(t)
+	stacks, err := cloudformation.NewFromConfig(cfg).DescribeStacks(ctx, &cloudformation.DescribeStacksInput{})
+	require.NoError(t, err)
+	for _, s := range stacks.Stacks {
+		require.False(t, strings.HasPrefix(aws.ToString(s.StackName), name), "stack %s left (%s)", aws.ToString(s.StackName), s.StackStatus)
+	}
+	buckets, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+	require.NoError(t, err)
+	for _, b := range buckets.Buckets {
+		bn := aws.ToString(b.Name)
+		require.False(t, strings.HasPrefix(bn, name) || strings.HasPrefix(bn, "rack-artifacts-"), "bucket %s left", bn)
+	}
+	tables, err := dynamodb.NewFromConfig(cfg).ListTables(ctx, &dynamodb.ListTablesInput{})
+	require.NoError(t, err)
+	for _, tn := range tables.TableNames {
+		require.False(t, strings.HasPrefix(tn, name), "table %s left", tn)
+	}
+	fns, err := lambda.NewFromConfig(cfg).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+	require.NoError(t, err)
+	for _, f := range fns.Functions {
+		require.False(t, strings.HasPrefix(aws.ToString(f.FunctionName), name), "function %s left", aws.ToString(f.FunctionName))
+	}
+	_, err = ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/rack/" + name + "/password-hash")})
+	require.Error(t, err, "the password hash parameter is gone")
+}
