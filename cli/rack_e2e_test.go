@@ -77,6 +77,13 @@ func TestRackOnTheEmulator(t *testing.T) {
 	require.Equal(t, "running", sys.Status)
 	require.Equal(t, "e2e", sys.Version)
 
+	// The stack's outputs as the environment of a local API.
+	exported, err := exec.Command("../scripts/export-env", name).Output()
+	require.NoError(t, err)
+	for _, v := range []string{"RACK_NAME=" + name, "RACK_TABLE=" + name, "RACK_KEY=", "RACK_PASSWORD_PARAMETER=/rack/" + name + "/password-hash", "RACK_VERSION=e2e", "AWS_ENDPOINT_URL=" + endpoint} {
+		require.Contains(t, string(exported), v)
+	}
+
 	_, stderr = ok("apps", "create", "myapp", "--wait")
 	require.Equal(t, "Creating myapp... OK\n", stderr)
 	stdout, _ = ok("apps")

@@ -121,3 +121,13 @@ func TestStackName(t *testing.T) {
 		})
 	}
 }
+
+func TestScheduledEventSample(t *testing.T) {
+	raw, err := os.ReadFile("testdata/scheduled-event.json")
+	require.NoError(t, err)
+	var ev awsevents.CloudWatchEvent
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	require.Equal(t, events.ScheduledEventSource, ev.Source)
+	require.Equal(t, events.ScheduledEventDetailType, ev.DetailType)
+	require.JSONEq(t, `{}`, string(ev.Detail))
+}

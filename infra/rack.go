@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -47,11 +48,17 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 
 	tbl, tableName := newTable(stack, p)
 	key := awskms.NewKey(stack, jsii.String("EnvironmentKey"), &awskms.KeyProps{
-		Description:       jsii.String("Seals the environments of the rack's apps"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
-		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
+		Description:   jsii.String("Seals the environments of the rack's apps"),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		PendingWindow: awscdk.Duration_Days(jsii.Number(7)),
 	})
+	// Rotation is a choice: each of a key's first two rotations adds $1 a
+	// month, which would take an idle rack from ~$1 to ~$3.
+	rotate := awscdk.NewCfnCondition(stack, jsii.String("KeyRotationOn"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionEquals(p.keyRotation.ValueAsString(), jsii.String("Yes")),
+	})
+	key.Node().DefaultChild().(awskms.CfnKey).AddPropertyOverride(jsii.String("EnableKeyRotation"),
+		awscdk.Fn_ConditionIf(rotate.LogicalId(), true, false))
 	bucket := awss3.NewBucket(stack, jsii.String("Storage"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -196,9 +203,9 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 // parameters are the stack's parameters, named as Convox names them where
 // Convox has them.
 type parameters struct {
-	version, password, architecture         awscdk.CfnParameter
-	codeBucket, codePrefix                  awscdk.CfnParameter
-	pointInTimeRecovery, deletionProtection awscdk.CfnParameter
+	version, password, architecture, keyRotation awscdk.CfnParameter
+	codeBucket, codePrefix                       awscdk.CfnParameter
+	pointInTimeRecovery, deletionProtection      awscdk.CfnParameter
 }
 
 func newParameters(stack awscdk.Stack, version string) parameters {
@@ -226,6 +233,7 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 		codeBucket:          str("CodeBucket", "Bucket holding the functions' code", nil),
 		codePrefix:          str("CodePrefix", "Key prefix of the functions' zips (<prefix><function>.zip)", nil),
 		pointInTimeRecovery: yesNo("PointInTimeRecovery", "Point-in-time recovery of the rack table", "Yes"),
+		keyRotation:         yesNo("EnvironmentKeyRotation", "Yearly rotation of the key that seals app environments (+$1/month for each of its first two rotations)", "No"),
 		deletionProtection:  yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
 	}
 }
@@ -280,15 +288,23 @@ func newFunction(stack awscdk.Stack, name string, p parameters, env map[string]*
 		awscdk.Fn_Join(jsii.String(""), jsii.Strings(*p.codePrefix.ValueAsString(), name+".zip")),
 		nil,
 	)
+	// A log group of the stack's own, so logs expire and uninstalling
+	// leaves none behind (Lambda's implicit groups outlive the stack).
+	logs := awslogs.NewLogGroup(stack, jsii.String(title(name)+"Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
 	fn := awslambda.NewFunction(stack, jsii.String(title(name)), &awslambda.FunctionProps{
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         code,
-		MemorySize:   jsii.Number(256),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(60)),
-		Environment:  &env,
-		Description:  jsii.String("rack " + name),
+		LogGroup:      logs,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          code,
+		MemorySize:    jsii.Number(256),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(60)),
+		Environment:   &env,
+		Description:   jsii.String("rack " + name),
 	})
 	// The installer puts each version's code under a prefix of its own, so
 	// a changed prefix is what updates a function's code.

@@ -70,6 +70,7 @@ func TestResourceCounts(t *testing.T) {
 		"Custom::RackMigration":         1,
 		"AWS::ApiGatewayV2::Stage":      1,
 		"AWS::ApiGatewayV2::Authorizer": 0,
+		"AWS::Logs::LogGroup":           len(Functions),
 	} {
 		tmpl.ResourceCountIs(jsii.String(kind), jsii.Number(n))
 	}
@@ -186,7 +187,7 @@ func jsonEqual(a, b any) bool {
 func TestParametersAndOutputs(t *testing.T) {
 	_, tmpl := synth(t)
 	params := tmpl["Parameters"].(map[string]any)
-	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection"} {
+	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation"} {
 		require.Contains(t, params, p)
 	}
 	require.Equal(t, true, params["Password"].(map[string]any)["NoEcho"])

@@ -57,6 +57,23 @@ func (s *Service) ListApps(ctx context.Context, page rack.Page) ([]rack.App, str
 	return out, next, nil
 }
 
+// ReconcileApps brings every app in flight up to date with its stack: the
+// sweep that makes sure a lost or late stack event never leaves an app
+// stuck.
+func (s *Service) ReconcileApps(ctx context.Context) error {
+	page := rack.Page{Limit: rack.MaxPageLimit}
+	for {
+		_, next, err := s.ListApps(ctx, page)
+		if err != nil {
+			return fmt.Errorf("reconcile apps: %w", err)
+		}
+		if next == "" {
+			return nil
+		}
+		page.Cursor = next
+	}
+}
+
 // DeleteApp starts deleting an app's stack and marks the app deleting; the
 // records go when the stack is gone. Deleting an app already being deleted
 // is not an error.

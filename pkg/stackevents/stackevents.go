@@ -32,6 +32,8 @@ type Apps interface {
 	ApplyStackStatus(ctx context.Context, name string, status rack.AppStatus, reason string) (rack.App, error)
 	// AppDeleted removes app name, whose stack is gone, and all it keeps.
 	AppDeleted(ctx context.Context, name string) error
+	// ReconcileApps brings every app in flight up to date with its stack.
+	ReconcileApps(ctx context.Context) error
 }
 
 // Handler applies stack status events to the apps of one rack.
@@ -56,6 +58,10 @@ func New(rack string, apps Apps, log *slog.Logger) *Handler {
 // never be read (it ends in the dead-letter queue).
 func (h *Handler) Handle(ctx context.Context, ev awsevents.CloudWatchEvent) error {
 	log := h.log.With("event", ev.ID)
+	if ev.Source == events.ScheduledEventSource && ev.DetailType == events.ScheduledEventDetailType {
+		// The sweep: whatever events were lost, apps catch up here.
+		return h.apps.ReconcileApps(ctx)
+	}
 	if ev.Source != events.CloudFormationEventSource || ev.DetailType != events.CloudFormationStackStatusChangeDetailType {
 		log.DebugContext(ctx, "ignored: not a stack status change", "source", ev.Source, "detail-type", ev.DetailType)
 		return nil

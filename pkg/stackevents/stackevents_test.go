@@ -257,6 +257,22 @@ func TestDeleteCompleteRemovesTheAppAndItsReleases(t *testing.T) {
 	require.True(t, rack.IsCode(err, rack.ENOTFOUND), "release: got %v", err)
 }
 
+// The scheduled sweep catches up apps whose stack events were lost.
+func TestScheduledSweepReconcilesApps(t *testing.T) {
+	w := newWorld(t)
+	w.createApp(t)
+	w.stacks.Set(appName, rack.AppRunning) // its CREATE_COMPLETE event never came
+	w.handle(t, readEvent(t, "testdata/scheduled-event.json"))
+	require.Equal(t, rack.AppRunning, w.app(t).Status)
+
+	_, err := w.svc.DeleteApp(t.Context(), appName)
+	require.NoError(t, err)
+	w.stacks.Set(appName, "") // nor its DELETE_COMPLETE
+	w.handle(t, readEvent(t, "testdata/scheduled-event.json"))
+	_, err = w.store.GetApp(t.Context(), appName)
+	require.True(t, rack.IsCode(err, rack.ENOTFOUND), "got %v", err)
+}
+
 // An app deleted and created again must survive a late DELETE_COMPLETE of
 // its earlier stack.
 func TestLateDeleteCompleteKeepsARecreatedApp(t *testing.T) {
@@ -289,9 +305,6 @@ func TestIgnored(t *testing.T) {
 		{"a stack of a rack whose name starts like ours", otherStack("devel-myapp")},
 		{"an unknown stack status", func(t *testing.T) awsevents.CloudWatchEvent {
 			return withStatus(t, sample(t, "create-complete"), "SOMETHING_NEW")
-		}},
-		{"a scheduled event", func(t *testing.T) awsevents.CloudWatchEvent {
-			return readEvent(t, "testdata/scheduled-event.json")
 		}},
 		{"a resource status change", func(t *testing.T) awsevents.CloudWatchEvent {
 			ev := sample(t, "create-complete")
@@ -365,6 +378,8 @@ func (a apps) ApplyStackStatus(_ context.Context, name string, status rack.AppSt
 }
 
 func (a apps) AppDeleted(_ context.Context, name string) error { return a.appDeleted(name) }
+
+func (a apps) ReconcileApps(context.Context) error { return errors.New("not expected") }
 
 func TestPassesTheAppStatusAndReason(t *testing.T) {
 	var got []string
