@@ -89,6 +89,9 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		"RACK_KEY":                key.KeyArn(),
 		"RACK_PASSWORD_PARAMETER": jsii.String("/" + passwordParameter),
 		"RACK_VERSION":            p.version.ValueAsString(),
+		"RACK_LOG_LEVEL": awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
+			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
+		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
 	}
 	for _, name := range Functions {
 		r.Functions[name] = newFunction(stack, name, p, env)
@@ -130,6 +133,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		}))
 	}
 	appResources(stack, name, api)
+	cmp := newCompute(stack, name, p, bucket)
 
 	// Custom resources, answered by the formation function.
 	custom := func(id, kind string, props map[string]any) awscdk.CustomResource {
@@ -194,6 +198,8 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		"KeyArn":             key.KeyArn(),
 		"PasswordParameter":  jsii.String("/" + passwordParameter),
 		"DeadLetterQueueUrl": dlq.QueueUrl(),
+		"ClusterName":        cmp.cluster.ClusterName(),
+		"BuildProject":       cmp.builder.ProjectName(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: value})
 	}
@@ -204,8 +210,10 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 // Convox has them.
 type parameters struct {
 	version, password, architecture, keyRotation awscdk.CfnParameter
+	development, instanceType, instanceCount     awscdk.CfnParameter
 	codeBucket, codePrefix                       awscdk.CfnParameter
 	pointInTimeRecovery, deletionProtection      awscdk.CfnParameter
+	instanceImage                                awscdk.CfnParameter
 }
 
 func newParameters(stack awscdk.Stack, version string) parameters {
@@ -233,8 +241,16 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 		codeBucket:          str("CodeBucket", "Bucket holding the functions' code", nil),
 		codePrefix:          str("CodePrefix", "Key prefix of the functions' zips (<prefix><function>.zip)", nil),
 		pointInTimeRecovery: yesNo("PointInTimeRecovery", "Point-in-time recovery of the rack table", "Yes"),
-		keyRotation:         yesNo("EnvironmentKeyRotation", "Yearly rotation of the key that seals app environments (+$1/month for each of its first two rotations)", "No"),
-		deletionProtection:  yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
+		development:         yesNo("Development", "Development rack: functions log at debug level", "No"),
+		instanceType:        str("InstanceType", "EC2 instance type of the cluster's instances (arm64: the ECS-optimized AMI is arm64)", jsii.String("t4g.small")),
+		instanceCount: awscdk.NewCfnParameter(stack, jsii.String("InstanceCount"), &awscdk.CfnParameterProps{
+			Type: jsii.String("Number"), Default: jsii.Number(0), MinValue: jsii.Number(0), MaxValue: jsii.Number(100),
+			Description: jsii.String("Instances in the cluster; 0 runs none"),
+		}),
+		instanceImage: str("InstanceImage", "SSM parameter holding the instances' AMI id (default: AWS's ECS-optimized Amazon Linux 2023, arm64)",
+			jsii.String("/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")),
+		keyRotation:        yesNo("EnvironmentKeyRotation", "Yearly rotation of the key that seals app environments (+$1/month for each of its first two rotations)", "No"),
+		deletionProtection: yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/require"
@@ -25,9 +25,12 @@ var (
 func synth(t *testing.T) (assertions.Template, map[string]any) {
 	t.Helper()
 	templateOnce.Do(func() {
-		app := awscdk.NewApp(&awscdk.AppProps{
-			DefaultStackSynthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{}),
-		})
+		// The app main makes, with cdk.json's context: feature flags
+		// change the template.
+		app, err := newApp()
+		if err != nil {
+			panic(err)
+		}
 		rack := NewRack(app, "Rack", &RackProps{Version: "test"})
 		templateA = assertions.Template_FromStack(rack.Stack, nil)
 		raw, err := json.Marshal(templateA.ToJSON())
@@ -55,22 +58,30 @@ func resources(tmpl map[string]any, kind string) map[string]map[string]any {
 func TestResourceCounts(t *testing.T) {
 	tmpl, _ := synth(t)
 	for kind, n := range map[string]int{
-		"AWS::DynamoDB::Table":          1,
-		"AWS::KMS::Key":                 1,
-		"AWS::S3::Bucket":               1,
-		"AWS::Events::EventBus":         1,
-		"AWS::SQS::Queue":               1,
-		"AWS::Lambda::Function":         len(Functions),
-		"AWS::IAM::Role":                len(Functions),
-		"AWS::ApiGatewayV2::Api":        1,
-		"AWS::ApiGatewayV2::Route":      2,
-		"AWS::Events::Rule":             2,
-		"Custom::EmptyBucket":           1,
-		"Custom::RackPassword":          1,
-		"Custom::RackMigration":         1,
-		"AWS::ApiGatewayV2::Stage":      1,
-		"AWS::ApiGatewayV2::Authorizer": 0,
-		"AWS::Logs::LogGroup":           len(Functions),
+		"AWS::DynamoDB::Table":                  1,
+		"AWS::KMS::Key":                         1,
+		"AWS::S3::Bucket":                       1,
+		"AWS::Events::EventBus":                 1,
+		"AWS::SQS::Queue":                       1,
+		"AWS::Lambda::Function":                 len(Functions),
+		"AWS::IAM::Role":                        len(Functions) + 2, // and the instances', the builder's
+		"AWS::ApiGatewayV2::Api":                1,
+		"AWS::ApiGatewayV2::Route":              2,
+		"AWS::Events::Rule":                     2,
+		"Custom::EmptyBucket":                   1,
+		"Custom::RackPassword":                  1,
+		"Custom::RackMigration":                 1,
+		"AWS::ApiGatewayV2::Stage":              1,
+		"AWS::ApiGatewayV2::Authorizer":         0,
+		"AWS::Logs::LogGroup":                   len(Functions),
+		"AWS::ECS::Cluster":                     1,
+		"AWS::ECS::CapacityProvider":            1,
+		"AWS::AutoScaling::AutoScalingGroup":    1,
+		"AWS::EC2::LaunchTemplate":              1,
+		"AWS::AutoScaling::LaunchConfiguration": 0,
+		"AWS::EC2::NatGateway":                  0,
+		"AWS::CodeBuild::Project":               1,
+		"AWS::SNS::Topic":                       0,
 	} {
 		tmpl.ResourceCountIs(jsii.String(kind), jsii.Number(n))
 	}
@@ -159,12 +170,28 @@ func TestNoWildcardPermissions(t *testing.T) {
 			require.False(t, strings.HasSuffix(action, ":*") && !isKeyPolicy(tmpl, s), "a service-wide action in %v", s)
 		}
 		for _, r := range asList(s["Resource"]) {
-			if r == "*" {
-				// Only a key policy names "*": it means the key itself.
-				require.True(t, isKeyPolicy(tmpl, s), "Resource * in %v", s)
+			if r != "*" {
+				continue
 			}
+			// A key policy's "*" means the key itself; a few actions have
+			// no resource to scope to; others are scoped by a condition.
+			_, conditioned := s["Condition"]
+			require.True(t, isKeyPolicy(tmpl, s) || conditioned || unscopable(s["Action"]), "Resource * in %v", s)
 		}
 	}
+}
+
+// unscopable reports whether every action is one AWS documents as taking
+// no resource (only "*").
+func unscopable(actions any) bool {
+	for _, a := range asList(actions) {
+		switch a {
+		case "ecr:GetAuthorizationToken", "ecs:DiscoverPollEndpoint":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func isKeyPolicy(tmpl map[string]any, stmt map[string]any) bool {
@@ -187,14 +214,15 @@ func jsonEqual(a, b any) bool {
 func TestParametersAndOutputs(t *testing.T) {
 	_, tmpl := synth(t)
 	params := tmpl["Parameters"].(map[string]any)
-	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation"} {
+	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount"} {
 		require.Contains(t, params, p)
 	}
 	require.Equal(t, true, params["Password"].(map[string]any)["NoEcho"])
 	require.Equal(t, "test", params["Version"].(map[string]any)["Default"])
 	require.NotContains(t, params, "BootstrapVersion", "no CDK bootstrap stack is needed")
+	require.Equal(t, "0", fmt.Sprint(params["InstanceCount"].(map[string]any)["Default"]), "an idle rack runs no instances")
 	outputs := tmpl["Outputs"].(map[string]any)
-	for _, o := range []string{"ApiUrl", "ApiId", "TableName", "BucketName", "EventBusName", "KeyArn", "PasswordParameter", "DeadLetterQueueUrl"} {
+	for _, o := range []string{"ApiUrl", "ApiId", "TableName", "BucketName", "EventBusName", "KeyArn", "PasswordParameter", "DeadLetterQueueUrl", "ClusterName", "BuildProject"} {
 		require.Contains(t, outputs, o)
 	}
 	for id, o := range outputs {
@@ -228,6 +256,17 @@ func TestTableKeySchemaComesFromTheStore(t *testing.T) {
 	})
 	tmpl.HasResourceProperties(jsii.String("AWS::Events::EventBus"), map[string]any{
 		"Name": map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Ref": "AWS::StackName"}, "-events"}}},
+	})
+}
+
+func TestInstancesFollowInstanceCountAndBuildsArePrivileged(t *testing.T) {
+	tmpl, _ := synth(t)
+	count := map[string]any{"Ref": "InstanceCount"}
+	tmpl.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), map[string]any{
+		"MinSize": count, "MaxSize": count, "DesiredCapacity": count,
+	})
+	tmpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), map[string]any{
+		"Environment": map[string]any{"PrivilegedMode": true},
 	})
 }
 
