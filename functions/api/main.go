@@ -17,7 +17,7 @@ import (
 )
 
 func main() {
-	handler := slog.NewJSONHandler(os.Stdout, nil)
+	handler := config.Logger(os.Getenv)
 	log := slog.New(handler)
 	ctx := context.Background()
 	c, err := config.FromEnv(os.Getenv)

@@ -16,7 +16,7 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	log := slog.New(config.Logger(os.Getenv))
 	c, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		log.Error("releases", "error", err.Error())

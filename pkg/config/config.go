@@ -8,6 +8,8 @@ package config
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"slices"
 	"strings"
 
@@ -75,4 +77,18 @@ func AWS(ctx context.Context) (aws.Config, error) {
 // System describes the rack from its configuration.
 func (c Config) System(region string) rack.System {
 	return rack.System{Name: c.Rack, Provider: "aws", Region: region, Version: c.Version, Domain: c.Domain}
+}
+
+// EnvLogLevel names the log level variable: "debug" on a Development rack.
+const EnvLogLevel = "RACK_LOG_LEVEL"
+
+// Logger returns the JSON handler functions log with, at the level the
+// environment asks for (info unless RACK_LOG_LEVEL says debug, warn or
+// error).
+func Logger(getenv func(string) string) slog.Handler {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(getenv(EnvLogLevel))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})
 }
