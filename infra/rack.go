@@ -21,7 +21,7 @@ import (
 
 // Functions are the rack's Lambda functions, by the folder of functions/
 // their code is built from.
-var Functions = []string{"api", "formation", "releases"}
+var Functions = []string{"api", "builds", "formation", "releases"}
 
 // RackProps configure the rack stack.
 type RackProps struct {
@@ -82,6 +82,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		EnforceSSL:      jsii.Bool(true),
 	})
 
+	cmp := newCompute(stack, name, p, bucket)
 	passwordParameter := "rack/" + name + "/password-hash" // an SSM name without its leading "/"
 	env := map[string]*string{
 		"RACK_NAME":               awscdk.Aws_STACK_NAME(),
@@ -89,6 +90,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		"RACK_KEY":                key.KeyArn(),
 		"RACK_PASSWORD_PARAMETER": jsii.String("/" + passwordParameter),
 		"RACK_VERSION":            p.version.ValueAsString(),
+		"RACK_BUILDER":            cmp.builder.ProjectName(),
 		"RACK_LOG_LEVEL": awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
@@ -96,7 +98,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	for _, name := range Functions {
 		r.Functions[name] = newFunction(stack, name, p, env)
 	}
-	api, formation, releases := r.Functions["api"], r.Functions["formation"], r.Functions["releases"]
+	api, builds, formation, releases := r.Functions["api"], r.Functions["builds"], r.Functions["formation"], r.Functions["releases"]
 
 	// Grants only: each function gets what it uses.
 	for _, fn := range r.Functions {
@@ -133,7 +135,6 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		}))
 	}
 	appResources(stack, name, api)
-	cmp := newCompute(stack, name, p, bucket)
 
 	// Custom resources, answered by the formation function.
 	custom := func(id, kind string, props map[string]any) awscdk.CustomResource {
@@ -182,6 +183,19 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			},
 		},
 		Targets: &[]awsevents.IRuleTarget{target},
+	})
+	awsevents.NewRule(stack, jsii.String("BuildState"), &awsevents.RuleProps{
+		Description: jsii.String("State changes of the rack's builds"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.codebuild"),
+			DetailType: jsii.Strings("CodeBuild Build State Change"),
+			Detail:     &map[string]any{"project-name": []any{cmp.builder.ProjectName()}},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(builds, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: dlq,
+			RetryAttempts:   jsii.Number(8),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+		})},
 	})
 	awsevents.NewRule(stack, jsii.String("Reconcile"), &awsevents.RuleProps{
 		Description: jsii.String("Reconcile sweep"),

@@ -27,6 +27,7 @@ const (
 	EnvPasswordParameter = "RACK_PASSWORD_PARAMETER"
 	EnvVersion           = "RACK_VERSION"
 	EnvDomain            = "RACK_DOMAIN"
+	EnvBuilder           = "RACK_BUILDER"
 )
 
 // Config is one rack's configuration.
@@ -37,6 +38,7 @@ type Config struct {
 	PasswordParameter string // the SSM parameter holding the password hash
 	Version           string
 	Domain            string // the API's host name, when known
+	Builder           string // the CodeBuild project that builds apps
 }
 
 // FromEnv reads a Config; every missing variable is named in one error.
@@ -48,6 +50,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		PasswordParameter: getenv(EnvPasswordParameter),
 		Version:           getenv(EnvVersion),
 		Domain:            getenv(EnvDomain),
+		Builder:           getenv(EnvBuilder),
 	}
 	var missing []string
 	for name, v := range map[string]string{EnvRack: c.Rack, EnvTable: c.Table, EnvKey: c.Key, EnvPasswordParameter: c.PasswordParameter} {
@@ -91,4 +94,9 @@ func Logger(getenv func(string) string) slog.Handler {
 		level = slog.LevelInfo
 	}
 	return slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})
+}
+
+// ErrMissing says that a variable a function needs is not set.
+func ErrMissing(name string) error {
+	return rack.Errorf(rack.EINVALID, "configuration: %s not set", name)
 }

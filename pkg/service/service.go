@@ -1,8 +1,10 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/rackhq/rack/pkg/rack"
 )
@@ -65,4 +67,46 @@ func (s *Service) GetBuild(ctx context.Context, app, id string) (rack.Build, err
 		return rack.Build{}, err
 	}
 	return s.store.GetBuild(ctx, app, id)
+}
+
+// BuildProgress is what a build's state change reports.
+type BuildProgress struct {
+	Status  rack.BuildStatus
+	Reason  string // why it failed
+	Logs    string // where its logs are
+	Started time.Time
+	Ended   time.Time
+}
+
+// ApplyBuildProgress moves a build forward to what its CodeBuild state
+// change reports. A move the build may not make (a late IN_PROGRESS after
+// SUCCEEDED, a replay) is ignored: state only moves forward.
+func (s *Service) ApplyBuildProgress(ctx context.Context, app, id string, p BuildProgress) (rack.Build, error) {
+	for attempt := 0; ; attempt++ {
+		b, err := s.store.GetBuild(ctx, app, id)
+		if err != nil {
+			return rack.Build{}, err
+		}
+		if b.Status == p.Status || !b.Status.CanMoveTo(p.Status) {
+			return b, nil
+		}
+		from := b.Status
+		b.Status = p.Status
+		b.Reason = cmp.Or(p.Reason, b.Reason)
+		b.Logs = cmp.Or(p.Logs, b.Logs)
+		if b.Started.IsZero() {
+			b.Started = p.Started
+		}
+		if !p.Ended.IsZero() {
+			b.Ended = p.Ended
+		}
+		written, err := s.store.UpdateBuild(ctx, b, from)
+		if err == nil {
+			s.log.InfoContext(ctx, "build status", "app", app, "build", id, "from", from, "to", p.Status)
+			return written, nil
+		}
+		if !rack.IsCode(err, rack.ECONFLICT) || attempt == 2 {
+			return rack.Build{}, err
+		}
+	}
 }
