@@ -46,7 +46,8 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	r := &Rack{Stack: stack, Functions: map[string]awslambda.Function{}}
 	p := newParameters(stack, props.Version)
 
-	tbl, tableName := newTable(stack, p)
+	tbl, tableResource := newTable(stack, p)
+	tableName := tableResource.Ref()
 	key := awskms.NewKey(stack, jsii.String("EnvironmentKey"), &awskms.KeyProps{
 		Description:   jsii.String("Seals the environments of the rack's apps"),
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -137,12 +138,16 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	appResources(stack, name, api)
 
 	// Custom resources, answered by the formation function.
+	// They depend on the table and key the function keeps its answers
+	// with, so a stack deletion removes them first.
 	custom := func(id, kind string, props map[string]any) awscdk.CustomResource {
-		return awscdk.NewCustomResource(stack, jsii.String(id), &awscdk.CustomResourceProps{
+		r := awscdk.NewCustomResource(stack, jsii.String(id), &awscdk.CustomResourceProps{
 			ServiceToken: formation.FunctionArn(),
 			ResourceType: jsii.String("Custom::" + kind),
 			Properties:   &props,
 		})
+		r.Node().AddDependency(tableResource, key)
+		return r
 	}
 	custom("EmptyStorage", "EmptyBucket", map[string]any{"BucketName": bucket.BucketName()}).
 		Node().AddDependency(bucket)
@@ -270,7 +275,7 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 
 // newTable declares the rack table from the shared key schema, and returns
 // it for grants with its name.
-func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, *string) {
+func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, awsdynamodb.CfnTable) {
 	yes := func(id string, param awscdk.CfnParameter) awscdk.CfnCondition {
 		return awscdk.NewCfnCondition(stack, jsii.String(id), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(param.ValueAsString(), jsii.String("Yes")),
@@ -308,7 +313,7 @@ func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, *string) {
 	return awsdynamodb.Table_FromTableAttributes(stack, jsii.String("TableRef"), &awsdynamodb.TableAttributes{
 		TableArn:      t.AttrArn(),
 		GlobalIndexes: jsii.Strings(table.ListIndex),
-	}), t.Ref()
+	}), t
 }
 
 // newFunction declares one function, its code in the code bucket.
