@@ -6,9 +6,11 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +125,7 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 	} else if !rack.IsCode(err, rack.ENOTFOUND) {
 		return Result{}, err
 	}
-	bucket, prefix, err := i.upload(ctx, o.CodeDir)
+	bucket, prefix, templateURL, err := i.upload(ctx, o.CodeDir, template)
 	if err != nil {
 		return Result{}, err
 	}
@@ -137,7 +139,7 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 	start := time.Now()
 	_, err = i.CFN.CreateStack(ctx, &cloudformation.CreateStackInput{
 		StackName:    aws.String(o.Name),
-		TemplateBody: aws.String(string(template)),
+		TemplateURL:  aws.String(templateURL),
 		Parameters:   stackParams(params, nil),
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
 		Tags:         []cfntypes.Tag{{Key: aws.String("Rack"), Value: aws.String(o.Name)}, {Key: aws.String("Type"), Value: aws.String("rack")}},
@@ -158,11 +160,18 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 
 // upload puts the zips of dir under a prefix named by their content, so
 // the same code is uploaded once and new code gets a new prefix (which is
-// what makes a stack update replace a function's code).
-func (i *Installer) upload(ctx context.Context, dir string) (string, string, error) {
+// what makes a stack update replace a function's code), and the template
+// beside them: CloudFormation takes at most 51,200 bytes of template in a
+// request, 1 MB from S3. It returns the bucket, the code prefix and the
+// template's URL.
+func (i *Installer) upload(ctx context.Context, dir string, template []byte) (string, string, string, error) {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, template); err != nil {
+		return "", "", "", rack.Errorf(rack.EINVALID, "template is not JSON: %v", err)
+	}
 	zips, err := filepath.Glob(filepath.Join(dir, "*.zip"))
 	if err != nil || len(zips) == 0 {
-		return "", "", rack.Errorf(rack.EINVALID, "no function zips in %s: run make build", dir)
+		return "", "", "", rack.Errorf(rack.EINVALID, "no function zips in %s: run make build", dir)
 	}
 	sort.Strings(zips)
 	h := sha256.New()
@@ -170,7 +179,7 @@ func (i *Installer) upload(ctx context.Context, dir string) (string, string, err
 	for n, z := range zips {
 		data, err := os.ReadFile(z)
 		if err != nil {
-			return "", "", fmt.Errorf("read %s: %w", z, err)
+			return "", "", "", fmt.Errorf("read %s: %w", z, err)
 		}
 		contents[n] = data
 		fmt.Fprintf(h, "%s %d\n", filepath.Base(z), len(data))
@@ -178,24 +187,30 @@ func (i *Installer) upload(ctx context.Context, dir string) (string, string, err
 	}
 	id, err := i.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", "", fmt.Errorf("who am I: %w", err)
+		return "", "", "", fmt.Errorf("who am I: %w", err)
 	}
 	bucket := ArtifactsBucket(aws.ToString(id.Account), i.Region)
 	if err := i.ensureBucket(ctx, bucket); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	prefix := "code/" + hex.EncodeToString(h.Sum(nil))[:16] + "/"
 	for n, z := range zips {
 		_, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(bucket),
 			Key:    aws.String(prefix + filepath.Base(z)),
-			Body:   strings.NewReader(string(contents[n])),
+			Body:   bytes.NewReader(contents[n]),
 		})
 		if err != nil {
-			return "", "", fmt.Errorf("upload %s: %w", filepath.Base(z), err)
+			return "", "", "", fmt.Errorf("upload %s: %w", filepath.Base(z), err)
 		}
 	}
-	return bucket, prefix, nil
+	sum := sha256.Sum256(compact.Bytes())
+	key := "templates/" + hex.EncodeToString(sum[:8]) + ".json"
+	if _, err := i.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(compact.Bytes())}); err != nil {
+		return "", "", "", fmt.Errorf("upload template: %w", err)
+	}
+	// Path-style, which CloudFormation reads in every region.
+	return bucket, prefix, fmt.Sprintf("https://s3.%s.amazonaws.com/%s/%s", i.Region, bucket, key), nil
 }
 
 func (i *Installer) ensureBucket(ctx context.Context, bucket string) error {

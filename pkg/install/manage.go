@@ -185,7 +185,7 @@ func (i *Installer) Update(ctx context.Context, o Options) (bool, error) {
 	if err != nil {
 		return false, rack.Errorf(rack.EINVALID, "read template: %v", err)
 	}
-	bucket, prefix, err := i.upload(ctx, o.CodeDir)
+	bucket, prefix, templateURL, err := i.upload(ctx, o.CodeDir, template)
 	if err != nil {
 		return false, err
 	}
@@ -198,7 +198,7 @@ func (i *Installer) Update(ctx context.Context, o Options) (bool, error) {
 	start := time.Now()
 	_, err = i.CFN.UpdateStack(ctx, &cloudformation.UpdateStackInput{
 		StackName:    aws.String(o.Name),
-		TemplateBody: aws.String(string(template)),
+		TemplateURL:  aws.String(templateURL),
 		Parameters:   stackParams(values, keep),
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
 	})
