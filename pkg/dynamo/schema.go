@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,9 +49,13 @@ func TableDefinition(name string) *dynamodb.CreateTableInput {
 }
 
 // CreateTable creates the rack table, waits until it is active, and turns
-// on its time to live.
+// on its time to live. A table of that name already there is taken as
+// this one: the SDK retries a CreateTable whose answer was lost, and the
+// retry finds the table the first attempt made.
 func CreateTable(ctx context.Context, db TableAPI, name string) error {
-	if _, err := db.CreateTable(ctx, TableDefinition(name)); err != nil {
+	_, err := db.CreateTable(ctx, TableDefinition(name))
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
 	waiter := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
@@ -60,7 +65,7 @@ func CreateTable(ctx context.Context, db TableAPI, name string) error {
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 2*time.Minute); err != nil {
 		return fmt.Errorf("wait for table %s: %w", name, err)
 	}
-	_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 		TableName: aws.String(name),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{
 			AttributeName: aws.String(table.TTLAttribute),
