@@ -62,29 +62,8 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	host := "http://" + addr
 	waitHealthy(t, host+"/health")
 
-	config := filepath.Join(dir, "config")
-	run := func(stdin string, args ...string) (string, string, int) {
-		t.Helper()
-		cmd := exec.Command(convox, args...)
-		cmd.Env = []string{"CONVOX_CONFIG=" + config, "PATH=" + os.Getenv("PATH")}
-		cmd.Stdin = strings.NewReader(stdin)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if exit, ok := err.(*exec.ExitError); ok {
-			code = exit.ExitCode()
-		} else {
-			require.NoError(t, err)
-		}
-		return stdout.String(), stderr.String(), code
-	}
-	ok := func(args ...string) (string, string) {
-		t.Helper()
-		stdout, stderr, code := run("", args...)
-		require.Equal(t, 0, code, "convox %s: %s", strings.Join(args, " "), stderr)
-		return stdout, stderr
-	}
+	user := binary{t: t, path: convox, env: []string{"CONVOX_CONFIG=" + filepath.Join(dir, "config"), "PATH=" + os.Getenv("PATH")}}
+	run, ok := user.run, user.ok
 
 	_, stderr, code := run("wrong\n", "login", host)
 	require.Equal(t, 1, code)
@@ -132,6 +111,41 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	stopAPI()
 	require.NotContains(t, apiLog.String(), password, "the password is never logged")
 	require.NotContains(t, apiLog.String(), "x=y", "environment values are never logged")
+}
+
+// binary runs a built convox as a user would, in a clean environment.
+type binary struct {
+	t    *testing.T
+	path string
+	env  []string
+}
+
+// run runs convox with stdin and returns its stdout, stderr and exit code.
+func (b binary) run(stdin string, args ...string) (string, string, int) {
+	b.t.Helper()
+	cmd := exec.Command(b.path, args...)
+	cmd.Env = b.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else {
+		require.NoError(b.t, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// ok runs convox, which must succeed, and returns its stdout and stderr.
+func (b binary) ok(args ...string) (string, string) {
+	b.t.Helper()
+	start := time.Now()
+	stdout, stderr, code := b.run("", args...)
+	require.Equal(b.t, 0, code, "convox %s:\n%s", strings.Join(args, " "), stderr)
+	b.t.Logf("convox %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
+	return stdout, stderr
 }
 
 // awsEnv is a clean environment pointing the AWS SDK at the emulator.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -39,30 +37,8 @@ func TestRackOnTheEmulator(t *testing.T) {
 
 	name := emulatortest.Name("e2e")
 	config := t.TempDir()
-	env := append(awsEnv(endpoint), "CONVOX_CONFIG="+config)
-	run := func(args ...string) (string, string, int) {
-		t.Helper()
-		cmd := exec.Command(convox, args...)
-		cmd.Env = env
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if exit, ok := err.(*exec.ExitError); ok {
-			code = exit.ExitCode()
-		} else {
-			require.NoError(t, err)
-		}
-		return stdout.String(), stderr.String(), code
-	}
-	ok := func(args ...string) (string, string) {
-		t.Helper()
-		start := time.Now()
-		stdout, stderr, code := run(args...)
-		require.Equal(t, 0, code, "convox %s:\n%s", strings.Join(args, " "), stderr)
-		t.Logf("convox %s: %s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond))
-		return stdout, stderr
-	}
+	user := binary{t: t, path: convox, env: append(awsEnv(endpoint), "CONVOX_CONFIG="+config)}
+	ok := user.ok
 
 	stdout, stderr := ok("rack", "install", "--name", name, "--arch", arch, "--template", template, "--code", code, "--password", "e2e-password", "--version", "e2e")
 	host := strings.TrimSpace(stdout)
