@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/api"
@@ -278,4 +279,11 @@ func sealed(t *testing.T, env map[string]string) []byte {
 	out, err := fake.Sealer{}.Seal(context.Background(), plain)
 	require.NoError(t, err)
 	return out
+}
+
+func TestAPIHost(t *testing.T) {
+	outputs := map[string]string{"ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com", "ApiId": "abc123"}
+	require.Equal(t, "https://abc123.execute-api.eu-west-1.amazonaws.com", apiHost(aws.Config{}, outputs))
+	endpoint := "http://127.0.0.1:4566/"
+	require.Equal(t, "http://127.0.0.1:4566/_aws/execute-api/abc123/$default", apiHost(aws.Config{BaseEndpoint: &endpoint}, outputs))
 }
