@@ -5,12 +5,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -40,7 +45,14 @@ func TestRackOnTheEmulator(t *testing.T) {
 	user := binary{t: t, path: convox, env: append(awsEnv(endpoint), "CONVOX_CONFIG="+config)}
 	ok := user.ok
 
-	stdout, stderr := ok("rack", "install", "--name", name, "--arch", arch, "--template", template, "--code", code, "--password", "e2e-password", "--version", "e2e")
+	// A webhook of the rack's: the notifications function, a process of
+	// the emulator's on this machine, posts the rack's events to it.
+	hook := &webhook{}
+	receiver := httptest.NewServer(hook)
+	defer receiver.Close()
+
+	stdout, stderr := ok("rack", "install", "--name", name, "--arch", arch, "--template", template, "--code", code,
+		"--password", "e2e-password", "--version", "e2e", "Webhooks="+receiver.URL+"/hook")
 	host := strings.TrimSpace(stdout)
 	require.Regexp(t, `^http://.+/_aws/execute-api/[^/]+/\$default$`, host)
 	require.Contains(t, stderr, "AWS::CloudFormation::Stack", "stack events are shown")
@@ -62,6 +74,7 @@ func TestRackOnTheEmulator(t *testing.T) {
 
 	_, stderr = ok("apps", "create", "myapp", "--wait")
 	require.Equal(t, "Creating myapp... OK\n", stderr)
+	hook.await(t, "app:create success myapp")
 	stdout, _ = ok("apps")
 	require.Equal(t, "APP    STATUS   RELEASE\nmyapp  running\n", stdout)
 
@@ -70,6 +83,7 @@ func TestRackOnTheEmulator(t *testing.T) {
 	require.Equal(t, "Setting A, B... OK\n", stderr)
 	stdout, _ = ok("env", "-a", "myapp")
 	require.Equal(t, "A=1\nB=x=y\n", stdout)
+	hook.await(t, "release:create success myapp")
 	stdout, _ = ok("releases", "-a", "myapp")
 	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 2, stdout)
 	require.Contains(t, stdout, "env add:A,B")
@@ -90,12 +104,52 @@ func TestRackOnTheEmulator(t *testing.T) {
 
 	_, stderr = ok("apps", "delete", "myapp", "--wait")
 	require.Equal(t, "Deleting myapp... OK\n", stderr)
+	hook.await(t, "app:delete success myapp")
 
 	// An app left behind is deleted with the rack.
 	ok("apps", "create", "leftover", "--wait")
 	_, stderr = ok("rack", "uninstall", name)
 	require.Contains(t, stderr, "Rack "+name+" is uninstalled")
 	nothingLeft(t, name)
+}
+
+// webhook records the rack events posted to it.
+type webhook struct {
+	mu  sync.Mutex
+	got []string // "action status app"
+}
+
+func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	var ev struct {
+		Action, Status string
+		Data           map[string]string
+	}
+	if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+		rw.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	w.mu.Lock()
+	w.got = append(w.got, ev.Action+" "+ev.Status+" "+ev.Data["app"])
+	w.mu.Unlock()
+}
+
+// await waits until the webhook has received event.
+func (w *webhook) await(t *testing.T, event string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		w.mu.Lock()
+		got := slices.Contains(w.got, event)
+		all := slices.Clone(w.got)
+		w.mu.Unlock()
+		if got {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook never received %q; it received %q", event, all)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // nothingLeft checks the emulator holds no stack, bucket, table, function

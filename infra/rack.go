@@ -21,7 +21,7 @@ import (
 
 // Functions are the rack's Lambda functions, by the folder of functions/
 // their code is built from.
-var Functions = []string{"api", "builds", "formation", "releases"}
+var Functions = []string{"api", "builds", "formation", "notifications", "releases"}
 
 // RackProps configure the rack stack.
 type RackProps struct {
@@ -92,6 +92,8 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		"RACK_PASSWORD_PARAMETER": jsii.String("/" + passwordParameter),
 		"RACK_VERSION":            p.version.ValueAsString(),
 		"RACK_BUILDER":            cmp.builder.ProjectName(),
+		"RACK_EVENT_BUS":          bus.EventBusName(),
+		"RACK_WEBHOOKS":           p.webhooks.ValueAsString(),
 		"RACK_LOG_LEVEL": awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
@@ -100,10 +102,14 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		r.Functions[name] = newFunction(stack, name, p, env)
 	}
 	api, builds, formation, releases := r.Functions["api"], r.Functions["builds"], r.Functions["formation"], r.Functions["releases"]
+	notifications := r.Functions["notifications"]
 
 	// Grants only: each function gets what it uses.
-	for _, fn := range r.Functions {
+	for _, fn := range []awslambda.Function{api, builds, formation, releases} {
 		tbl.GrantReadWriteData(fn)
+	}
+	for _, fn := range []awslambda.Function{api, builds, releases} {
+		bus.GrantPutEventsTo(fn, nil)
 	}
 	key.GrantEncryptDecrypt(api)
 	key.GrantEncryptDecrypt(releases)
@@ -202,6 +208,16 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
 		})},
 	})
+	awsevents.NewRule(stack, jsii.String("RackEvents"), &awsevents.RuleProps{
+		Description:  jsii.String("The rack's events, to its webhooks"),
+		EventBus:     bus,
+		EventPattern: &awsevents.EventPattern{Source: jsii.Strings("convox.rack")},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(notifications, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: dlq,
+			RetryAttempts:   jsii.Number(8),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+		})},
+	})
 	awsevents.NewRule(stack, jsii.String("Reconcile"), &awsevents.RuleProps{
 		Description: jsii.String("Reconcile sweep"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
@@ -232,7 +248,7 @@ type parameters struct {
 	development, instanceType, instanceCount     awscdk.CfnParameter
 	codeBucket, codePrefix                       awscdk.CfnParameter
 	pointInTimeRecovery, deletionProtection      awscdk.CfnParameter
-	instanceImage                                awscdk.CfnParameter
+	instanceImage, webhooks                      awscdk.CfnParameter
 }
 
 func newParameters(stack awscdk.Stack, version string) parameters {
@@ -268,6 +284,7 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 		}),
 		instanceImage: str("InstanceImage", "SSM parameter holding the instances' AMI id (default: AWS's ECS-optimized Amazon Linux 2023, arm64)",
 			jsii.String("/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id")),
+		webhooks:           str("Webhooks", "Comma-separated URLs that receive the rack's events as JSON POSTs", jsii.String("")),
 		keyRotation:        yesNo("EnvironmentKeyRotation", "Yearly rotation of the key that seals app environments (+$1/month for each of its first two rotations)", "No"),
 		deletionProtection: yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
 	}

@@ -67,7 +67,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::IAM::Role":                        len(Functions) + 2, // and the instances', the builder's
 		"AWS::ApiGatewayV2::Api":                1,
 		"AWS::ApiGatewayV2::Route":              2,
-		"AWS::Events::Rule":                     3,
+		"AWS::Events::Rule":                     4,
 		"Custom::EmptyBucket":                   1,
 		"Custom::RackPassword":                  1,
 		"Custom::RackMigration":                 1,
@@ -214,7 +214,7 @@ func jsonEqual(a, b any) bool {
 func TestParametersAndOutputs(t *testing.T) {
 	_, tmpl := synth(t)
 	params := tmpl["Parameters"].(map[string]any)
-	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount"} {
+	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount", "Webhooks"} {
 		require.Contains(t, params, p)
 	}
 	require.Equal(t, true, params["Password"].(map[string]any)["NoEcho"])

@@ -32,15 +32,16 @@ type harness struct {
 	client *sdk.Client
 	store  *memstore.Store
 	stacks *fake.Stacks
+	events *fake.Events
 	logs   *bytes.Buffer
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, store: memstore.New(nil), stacks: fake.NewStacks(), logs: &bytes.Buffer{}}
+	h := &harness{t: t, store: memstore.New(nil), stacks: fake.NewStacks(), events: &fake.Events{}, logs: &bytes.Buffer{}}
 	log := api.Logger(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
 	svc := service.New(service.Config{
-		Store: h.store, Stacks: h.stacks, Sealer: fake.Sealer{}, Log: log,
+		Store: h.store, Stacks: h.stacks, Sealer: fake.Sealer{}, Events: h.events, Log: log,
 		System: rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"},
 	})
 	srv := httptest.NewServer(api.New(api.Config{Service: svc, Auth: fake.Auth{Password: password}, Log: log, Version: "1.0.0"}))
@@ -112,6 +113,8 @@ func TestAppsFollowTheirStacks(t *testing.T) {
 	require.Empty(t, apps)
 	_, err = h.store.GetApp(ctx, "myapp")
 	requireCode(t, rack.ENOTFOUND, err)
+	require.Equal(t, []string{"app:create success", "app:delete success"}, h.events.Actions(),
+		"an app announces the end of its create and of its delete, once each")
 }
 
 func TestCreateAppLeavesNothingWhenTheStackFails(t *testing.T) {
@@ -189,6 +192,7 @@ func TestEnvironmentMakesReleases(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, releases, 2, "refused releases wrote nothing")
 
+	require.Equal(t, []string{"release:create success", "release:create success"}, h.events.Actions())
 	require.NotContains(t, h.logs.String(), "x=y", "environment values are never logged")
 	require.NotContains(t, h.logs.String(), "line two")
 	require.NotContains(t, h.logs.String(), password)

@@ -28,6 +28,8 @@ const (
 	EnvVersion           = "RACK_VERSION"
 	EnvDomain            = "RACK_DOMAIN"
 	EnvBuilder           = "RACK_BUILDER"
+	EnvEventBus          = "RACK_EVENT_BUS"
+	EnvWebhooks          = "RACK_WEBHOOKS"
 )
 
 // Config is one rack's configuration.
@@ -39,6 +41,8 @@ type Config struct {
 	Version           string
 	Domain            string // the API's host name, when known
 	Builder           string // the CodeBuild project that builds apps
+	EventBus          string // where rack events go; none are sent without it
+	Webhooks          string // comma-separated URLs rack events are delivered to
 }
 
 // FromEnv reads a Config; every missing variable is named in one error.
@@ -51,6 +55,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Version:           getenv(EnvVersion),
 		Domain:            getenv(EnvDomain),
 		Builder:           getenv(EnvBuilder),
+		EventBus:          getenv(EnvEventBus),
+		Webhooks:          getenv(EnvWebhooks),
 	}
 	var missing []string
 	for name, v := range map[string]string{EnvRack: c.Rack, EnvTable: c.Table, EnvKey: c.Key, EnvPasswordParameter: c.PasswordParameter} {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -112,4 +113,29 @@ func (a Auth) Verify(_ context.Context, _, user, password string) error {
 		return rack.Errorf(rack.EUNAUTHORIZED, "invalid credentials")
 	}
 	return nil
+}
+
+// Events records the rack events published.
+type Events struct {
+	mu   sync.Mutex
+	list []events.RackEvent
+}
+
+// Publish records ev.
+func (e *Events) Publish(_ context.Context, ev events.RackEvent) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.list = append(e.list, ev)
+	return nil
+}
+
+// Actions returns "action status" of each event published, in order.
+func (e *Events) Actions() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.list))
+	for _, ev := range e.list {
+		out = append(out, ev.Action+" "+ev.Status)
+	}
+	return out
 }

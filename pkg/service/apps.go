@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -127,7 +128,22 @@ func (s *Service) AppDeleted(ctx context.Context, name string) error {
 	if rack.IsCode(err, rack.ENOTFOUND) {
 		return nil
 	}
+	if err == nil {
+		s.publish(ctx, events.ActionAppDelete, events.StatusSuccess, map[string]string{"app": name})
+	}
 	return err
+}
+
+// announce publishes the end of an app's create or update.
+func (s *Service) announce(ctx context.Context, app string, from, to rack.AppStatus, reason string) {
+	action := map[rack.AppStatus]string{rack.AppCreating: events.ActionAppCreate, rack.AppUpdating: events.ActionAppUpdate}[from]
+	switch {
+	case action == "":
+	case to == rack.AppRunning:
+		s.publish(ctx, action, events.StatusSuccess, map[string]string{"app": app})
+	case to == rack.AppFailed:
+		s.publish(ctx, action, events.StatusError, map[string]string{"app": app, "reason": reason})
+	}
 }
 
 // reconcile asks the stack where a changing app is, and records it.
@@ -165,6 +181,7 @@ func (s *Service) applyStatus(ctx context.Context, app rack.App, status rack.App
 		written, err := s.store.UpdateApp(ctx, next, from)
 		if err == nil {
 			s.log.InfoContext(ctx, "app status", "app", app.Name, "from", from, "to", status, "reason", reason)
+			s.announce(ctx, app.Name, from, status, reason)
 			return written, nil
 		}
 		if !rack.IsCode(err, rack.ECONFLICT) || attempt == 2 {

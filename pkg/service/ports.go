@@ -6,6 +6,7 @@ package service
 import (
 	"context"
 
+	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -28,6 +29,12 @@ type Stacks interface {
 type Sealer interface {
 	Seal(ctx context.Context, plaintext []byte) ([]byte, error)
 	Open(ctx context.Context, sealed []byte) ([]byte, error)
+}
+
+// Publisher announces the rack's state changes (to its event bus, and from
+// there to webhooks).
+type Publisher interface {
+	Publish(ctx context.Context, ev events.RackEvent) error
 }
 
 // Store is what the use cases keep.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -118,6 +119,7 @@ func (s *Service) CreateRelease(ctx context.Context, app string, opts ReleaseOpt
 	if err != nil {
 		return rack.Release{}, err
 	}
+	s.publish(ctx, events.ActionReleaseCreate, events.StatusSuccess, map[string]string{"app": app, "id": created.ID})
 	return created, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -16,6 +17,8 @@ type Service struct {
 	sealer Sealer
 	system rack.System
 	newID  rack.IDGenerator
+	events Publisher
+	now    rack.Clock
 	log    *slog.Logger
 }
 
@@ -29,6 +32,9 @@ type Config struct {
 	// running while the API answers.
 	System rack.System
 	NewID  rack.IDGenerator
+	// Events, when set, receives a rack event for every state change.
+	Events Publisher
+	Now    rack.Clock
 	Log    *slog.Logger
 }
 
@@ -40,7 +46,10 @@ func New(c Config) *Service {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: c.Store, stacks: c.Stacks, sealer: c.Sealer, system: c.System, newID: c.NewID, log: c.Log}
+	if c.Now == nil {
+		c.Now = rack.SystemClock
+	}
+	return &Service{store: c.Store, stacks: c.Stacks, sealer: c.Sealer, system: c.System, newID: c.NewID, events: c.Events, now: c.Now, log: c.Log}
 }
 
 // System describes the rack.
@@ -103,10 +112,28 @@ func (s *Service) ApplyBuildProgress(ctx context.Context, app, id string, p Buil
 		written, err := s.store.UpdateBuild(ctx, b, from)
 		if err == nil {
 			s.log.InfoContext(ctx, "build status", "app", app, "build", id, "from", from, "to", p.Status)
+			switch p.Status {
+			case rack.BuildComplete:
+				s.publish(ctx, events.ActionBuildCreate, events.StatusSuccess, map[string]string{"app": app, "id": id})
+			case rack.BuildFailed:
+				s.publish(ctx, events.ActionBuildCreate, events.StatusError, map[string]string{"app": app, "id": id, "reason": b.Reason})
+			}
 			return written, nil
 		}
 		if !rack.IsCode(err, rack.ECONFLICT) || attempt == 2 {
 			return rack.Build{}, err
 		}
+	}
+}
+
+// publish announces a state change. The change is made already: a lost
+// announcement is logged, never turned into a failure of the change.
+func (s *Service) publish(ctx context.Context, action, status string, data map[string]string) {
+	if s.events == nil {
+		return
+	}
+	ev := events.RackEvent{Action: action, Status: status, Rack: s.system.Name, Data: data, Timestamp: s.now()}
+	if err := s.events.Publish(ctx, ev); err != nil {
+		s.log.ErrorContext(ctx, "rack event lost", "action", action, "status", status, "error", err.Error())
 	}
 }

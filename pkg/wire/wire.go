@@ -8,9 +8,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/rackhq/rack/pkg/bus"
 	"github.com/rackhq/rack/pkg/cfn"
 	"github.com/rackhq/rack/pkg/config"
 	"github.com/rackhq/rack/pkg/dynamo"
@@ -24,6 +26,7 @@ type Clients struct {
 	CloudFormation *cloudformation.Client
 	KMS            *kmsapi.Client
 	SSM            *ssm.Client
+	EventBridge    *eventbridge.Client
 }
 
 // NewClients builds the clients from one SDK configuration.
@@ -33,12 +36,18 @@ func NewClients(cfg aws.Config) Clients {
 		CloudFormation: cloudformation.NewFromConfig(cfg),
 		KMS:            kmsapi.NewFromConfig(cfg),
 		SSM:            ssm.NewFromConfig(cfg),
+		EventBridge:    eventbridge.NewFromConfig(cfg),
 	}
 }
 
 // Service returns the rack's use cases over its resources.
 func Service(c config.Config, region string, clients Clients, log *slog.Logger) *service.Service {
+	var publisher service.Publisher
+	if c.EventBus != "" {
+		publisher = bus.New(clients.EventBridge, c.EventBus)
+	}
 	return service.New(service.Config{
+		Events: publisher,
 		Store:  dynamo.New(clients.DynamoDB, c.Table, nil),
 		Stacks: cfn.New(clients.CloudFormation, c.Rack),
 		Sealer: kms.New(clients.KMS, c.Key),
