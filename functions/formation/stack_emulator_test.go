@@ -237,7 +237,7 @@ func deploy(t *testing.T, ctx context.Context, c clients, env map[string]string)
 
 	codeBucket := emulatortest.Name("formation-code")
 	_, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(codeBucket)})
-	require.NoError(t, err)
+	emulatortest.Created(t, err)
 	_, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(codeBucket), Key: aws.String("formation.zip"), Body: bytes.NewReader(code)})
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -262,12 +262,17 @@ func deploy(t *testing.T, ctx context.Context, c clients, env map[string]string)
 		MemorySize:    aws.Int32(256),
 		Environment:   &lambdatypes.Environment{Variables: env},
 	})
-	require.NoError(t, err)
+	emulatortest.Created(t, err)
 	t.Cleanup(func() {
 		_, _ = c.lambda.DeleteFunction(context.Background(), &lambda.DeleteFunctionInput{FunctionName: aws.String(name)})
 	})
 	require.NoError(t, lambda.NewFunctionActiveV2Waiter(c.lambda).Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, time.Minute))
-	return aws.ToString(out.FunctionArn)
+	if out != nil {
+		return aws.ToString(out.FunctionArn)
+	}
+	got, err := c.lambda.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)})
+	require.NoError(t, err)
+	return aws.ToString(got.Configuration.FunctionArn)
 }
 
 // buildZip builds this package as a provided.al2023 bootstrap and zips it.

@@ -55,13 +55,7 @@ func onEmulator(t testing.TB) (*api.Server, config.Config, wire.Clients) {
 // eventually polls f until it returns true, failing after a deadline.
 func eventually(t *testing.T, what string, f func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !f() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	require.Eventually(t, f, 30*time.Second, 50*time.Millisecond, "gave up waiting: %s", what)
 }
 
 func TestAPIOnTheEmulator(t *testing.T) {
@@ -81,8 +75,7 @@ func TestAPIOnTheEmulator(t *testing.T) {
 	require.NoError(t, err)
 	eventually(t, "app running", func() bool {
 		a, err := client.AppGet(ctx, "myapp")
-		require.NoError(t, err)
-		return a.Status == "running"
+		return err == nil && a.Status == "running"
 	})
 
 	env := map[string]string{"A": "1", "B": "x=y", "SECRET": "hunter2\nline"}

@@ -11,6 +11,7 @@ package emulatortest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
 
 	"github.com/rackhq/rack/pkg/dynamo"
 )
@@ -100,7 +102,7 @@ func NewTable(t testing.TB, db *dynamodb.Client) string {
 	}
 	t.Cleanup(func() {
 		_, err := db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
-		if err != nil {
+		if !Deleted(err) {
 			t.Errorf("delete table %s: %v", name, err)
 		}
 	})
@@ -110,4 +112,42 @@ func NewTable(t testing.TB, db *dynamodb.Client) string {
 // String is for messages: the emulator a test ran against.
 func String() string {
 	return fmt.Sprintf("emulator at %s", os.Getenv("AWS_ENDPOINT_URL"))
+}
+
+// Under the whole suite's load the emulator now and then drops a
+// connection after it applied a request; the SDK then retries the request,
+// and a create finds what it made itself, a delete finds nothing. For names
+// unique to one test, those answers mean success.
+var (
+	createdCodes = map[string]bool{
+		"ResourceInUseException": true, "RepositoryAlreadyExistsException": true, "BucketAlreadyOwnedByYou": true,
+		"AlreadyExistsException": true, "ParameterAlreadyExists": true, "ResourceConflictException": true,
+	}
+	deletedCodes = map[string]bool{
+		"ResourceNotFoundException": true, "RepositoryNotFoundException": true, "NoSuchBucket": true,
+		"NotFoundException": true, "ParameterNotFound": true,
+	}
+)
+
+// Created fails t unless err is nil or says that the uniquely named thing
+// a test just created exists.
+func Created(t testing.TB, err error) {
+	t.Helper()
+	if err != nil && !createdCodes[apiCode(err)] {
+		t.Fatalf("create: %v", err)
+	}
+}
+
+// Deleted reports whether err is nil or says that the thing deleted is
+// gone.
+func Deleted(err error) bool {
+	return err == nil || deletedCodes[apiCode(err)]
+}
+
+func apiCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
 }

@@ -43,7 +43,7 @@ func newBucket(t *testing.T, client *s3.Client, versioned bool) string {
 	t.Helper()
 	name := emulatortest.Name("formation")
 	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(name)})
-	require.NoError(t, err)
+	emulatortest.Created(t, err)
 	if versioned {
 		_, err = client.PutBucketVersioning(t.Context(), &s3.PutBucketVersioningInput{
 			Bucket:                  aws.String(name),
@@ -134,7 +134,7 @@ func TestEmptyRepositoryOnEmulator(t *testing.T) {
 	rs := formation.Resources{formation.TypeEmptyRepository: formation.EmptyRepository(client)}
 	repo := "rack-test/" + emulatortest.Name("app")
 	_, err := client.CreateRepository(t.Context(), &ecrapi.CreateRepositoryInput{RepositoryName: aws.String(repo)})
-	require.NoError(t, err)
+	emulatortest.Created(t, err)
 	t.Cleanup(func() {
 		_, _ = client.DeleteRepository(context.Background(), &ecrapi.DeleteRepositoryInput{RepositoryName: aws.String(repo), Force: true})
 	})

@@ -145,7 +145,10 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 		Tags:         []cfntypes.Tag{{Key: aws.String("Rack"), Value: aws.String(o.Name)}, {Key: aws.String("Type"), Value: aws.String("rack")}},
 		OnFailure:    cfntypes.OnFailureDelete,
 	})
-	if err != nil {
+	// The stack was absent a moment ago: "already exists" is this very
+	// request, retried by the SDK after a lost answer.
+	var exists *cfntypes.AlreadyExistsException
+	if err != nil && !errors.As(err, &exists) {
 		return Result{}, fmt.Errorf("create stack %s: %w", o.Name, err)
 	}
 	stack, err := i.wait(ctx, o.Name, start)
