@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -102,6 +103,11 @@ func TestRackOnTheEmulator(t *testing.T) {
 	stdout, _ = ok("apps")
 	require.Contains(t, stdout, "myapp", "the rack still answers after the update")
 
+	// The emulator emits no ECS events: put the documented shape on the
+	// default bus, as ECS would, and hear it at the webhook.
+	putContainerInstanceChange(t, name)
+	hook.await(t, "instance:unhealthy error ")
+
 	_, stderr = ok("apps", "delete", "myapp", "--wait")
 	require.Equal(t, "Deleting myapp... OK\n", stderr)
 	hook.await(t, "app:delete success myapp")
@@ -111,6 +117,47 @@ func TestRackOnTheEmulator(t *testing.T) {
 	_, stderr = ok("rack", "uninstall", name)
 	require.Contains(t, stderr, "Rack "+name+" is uninstalled")
 	nothingLeft(t, name)
+}
+
+// putContainerInstanceChange delivers an "ECS Container Instance State
+// Change" of an active instance whose agent disconnected, in the rack's
+// cluster, to the instances function as EventBridge would. The emulator
+// emits no ECS events and, like AWS, refuses aws.* sources from PutEvents,
+// so the rule's pattern is checked by the CDK tests, and this drives the
+// function and everything after it.
+func putContainerInstanceChange(t *testing.T, rackName string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := emulatortest.Config(t)
+	resources, err := cloudformation.NewFromConfig(cfg).DescribeStackResources(ctx,
+		&cloudformation.DescribeStackResourcesInput{StackName: aws.String(rackName)})
+	require.NoError(t, err)
+	var cluster, function string
+	for _, r := range resources.StackResources {
+		switch id := aws.ToString(r.LogicalResourceId); {
+		case aws.ToString(r.ResourceType) == "AWS::ECS::Cluster":
+			cluster = aws.ToString(r.PhysicalResourceId)
+		case aws.ToString(r.ResourceType) == "AWS::Lambda::Function" && strings.HasPrefix(id, "Instances"):
+			function = aws.ToString(r.PhysicalResourceId)
+		}
+	}
+	require.NotEmpty(t, cluster)
+	require.NotEmpty(t, function)
+	clusters, err := ecs.NewFromConfig(cfg).DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{cluster}})
+	require.NoError(t, err)
+	require.Len(t, clusters.Clusters, 1)
+	event, err := json.Marshal(map[string]any{
+		"version": "0", "id": "e2e-container-instance", "source": "aws.ecs",
+		"detail-type": "ECS Container Instance State Change", "time": time.Now().UTC().Format(time.RFC3339),
+		"detail": map[string]any{
+			"agentConnected": false, "status": "ACTIVE", "ec2InstanceId": "i-0123456789abcdef0",
+			"clusterArn": aws.ToString(clusters.Clusters[0].ClusterArn),
+		},
+	})
+	require.NoError(t, err)
+	out, err := lambda.NewFromConfig(cfg).Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: event})
+	require.NoError(t, err)
+	require.Empty(t, aws.ToString(out.FunctionError), "%s", out.Payload)
 }
 
 // webhook records the rack events posted to it.
@@ -136,20 +183,13 @@ func (w *webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // await waits until the webhook has received event.
 func (w *webhook) await(t *testing.T, event string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	received := func() []string {
 		w.mu.Lock()
-		got := slices.Contains(w.got, event)
-		all := slices.Clone(w.got)
-		w.mu.Unlock()
-		if got {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the webhook never received %q; it received %q", event, all)
-		}
-		time.Sleep(50 * time.Millisecond)
+		defer w.mu.Unlock()
+		return slices.Clone(w.got)
 	}
+	require.Eventually(t, func() bool { return slices.Contains(received(), event) }, 30*time.Second, 50*time.Millisecond,
+		"the webhook never received %q", event)
 }
 
 // nothingLeft checks the emulator holds no stack, bucket, table, function

@@ -33,7 +33,7 @@ func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBu
 	})
 	cluster := awsecs.NewCluster(stack, jsii.String("Cluster"), &awsecs.ClusterProps{Vpc: vpc})
 
-	group := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("Instances"), &awsautoscaling.AutoScalingGroupProps{
+	group := awsautoscaling.NewAutoScalingGroup(stack, jsii.String("InstanceGroup"), &awsautoscaling.AutoScalingGroupProps{
 		Vpc:          vpc,
 		VpcSubnets:   &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
 		InstanceType: awsec2.NewInstanceType(p.instanceType.ValueAsString()),

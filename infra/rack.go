@@ -21,7 +21,7 @@ import (
 
 // Functions are the rack's Lambda functions, by the folder of functions/
 // their code is built from.
-var Functions = []string{"api", "builds", "formation", "notifications", "releases"}
+var Functions = []string{"api", "builds", "formation", "instances", "notifications", "releases"}
 
 // RackProps configure the rack stack.
 type RackProps struct {
@@ -94,6 +94,8 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		"RACK_BUILDER":            cmp.builder.ProjectName(),
 		"RACK_EVENT_BUS":          bus.EventBusName(),
 		"RACK_WEBHOOKS":           p.webhooks.ValueAsString(),
+		"RACK_CLUSTER":            cmp.cluster.ClusterName(),
+		"RACK_INSTANCES_GROUP":    cmp.group.AutoScalingGroupName(),
 		"RACK_LOG_LEVEL": awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
@@ -102,13 +104,13 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		r.Functions[name] = newFunction(stack, name, p, env)
 	}
 	api, builds, formation, releases := r.Functions["api"], r.Functions["builds"], r.Functions["formation"], r.Functions["releases"]
-	notifications := r.Functions["notifications"]
+	notifications, instances := r.Functions["notifications"], r.Functions["instances"]
 
 	// Grants only: each function gets what it uses.
 	for _, fn := range []awslambda.Function{api, builds, formation, releases} {
 		tbl.GrantReadWriteData(fn)
 	}
-	for _, fn := range []awslambda.Function{api, builds, releases} {
+	for _, fn := range []awslambda.Function{api, builds, instances, releases} {
 		bus.GrantPutEventsTo(fn, nil)
 	}
 	key.GrantEncryptDecrypt(api)
@@ -217,6 +219,29 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			RetryAttempts:   jsii.Number(8),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
 		})},
+	})
+	toInstances := awseventstargets.NewLambdaFunction(instances, &awseventstargets.LambdaFunctionProps{
+		DeadLetterQueue: dlq,
+		RetryAttempts:   jsii.Number(8),
+		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+	})
+	awsevents.NewRule(stack, jsii.String("InstanceLifecycle"), &awsevents.RuleProps{
+		Description: jsii.String("Lifecycle actions of the rack's instances"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.autoscaling"),
+			DetailType: jsii.Strings("EC2 Instance-launch Lifecycle Action", "EC2 Instance-terminate Lifecycle Action"),
+			Detail:     &map[string]any{"AutoScalingGroupName": []any{cmp.group.AutoScalingGroupName()}},
+		},
+		Targets: &[]awsevents.IRuleTarget{toInstances},
+	})
+	awsevents.NewRule(stack, jsii.String("ContainerInstanceState"), &awsevents.RuleProps{
+		Description: jsii.String("State changes of the rack cluster's container instances"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.ecs"),
+			DetailType: jsii.Strings("ECS Container Instance State Change"),
+			Detail:     &map[string]any{"clusterArn": []any{cmp.cluster.ClusterArn()}},
+		},
+		Targets: &[]awsevents.IRuleTarget{toInstances},
 	})
 	awsevents.NewRule(stack, jsii.String("Reconcile"), &awsevents.RuleProps{
 		Description: jsii.String("Reconcile sweep"),

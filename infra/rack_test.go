@@ -67,7 +67,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::IAM::Role":                        len(Functions) + 2, // and the instances', the builder's
 		"AWS::ApiGatewayV2::Api":                1,
 		"AWS::ApiGatewayV2::Route":              2,
-		"AWS::Events::Rule":                     4,
+		"AWS::Events::Rule":                     6,
 		"Custom::EmptyBucket":                   1,
 		"Custom::RackPassword":                  1,
 		"Custom::RackMigration":                 1,

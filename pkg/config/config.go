@@ -30,6 +30,8 @@ const (
 	EnvBuilder           = "RACK_BUILDER"
 	EnvEventBus          = "RACK_EVENT_BUS"
 	EnvWebhooks          = "RACK_WEBHOOKS"
+	EnvCluster           = "RACK_CLUSTER"
+	EnvInstancesGroup    = "RACK_INSTANCES_GROUP"
 )
 
 // Config is one rack's configuration.
@@ -43,6 +45,8 @@ type Config struct {
 	Builder           string // the CodeBuild project that builds apps
 	EventBus          string // where rack events go; none are sent without it
 	Webhooks          string // comma-separated URLs rack events are delivered to
+	Cluster           string // the ECS cluster's name
+	InstancesGroup    string // the Auto Scaling group of the cluster's instances
 }
 
 // FromEnv reads a Config; every missing variable is named in one error.
@@ -57,6 +61,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Builder:           getenv(EnvBuilder),
 		EventBus:          getenv(EnvEventBus),
 		Webhooks:          getenv(EnvWebhooks),
+		Cluster:           getenv(EnvCluster),
+		InstancesGroup:    getenv(EnvInstancesGroup),
 	}
 	var missing []string
 	for name, v := range map[string]string{EnvRack: c.Rack, EnvTable: c.Table, EnvKey: c.Key, EnvPasswordParameter: c.PasswordParameter} {

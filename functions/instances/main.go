@@ -1,0 +1,39 @@
+// Command instances is the Lambda function behind the rules that send the
+// Auto Scaling lifecycle actions of the rack's instances and the state
+// changes of its cluster's container instances: it announces them as rack
+// events.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/rackhq/rack/pkg/bus"
+	"github.com/rackhq/rack/pkg/config"
+	"github.com/rackhq/rack/pkg/instanceevents"
+)
+
+func main() {
+	log := slog.New(config.Logger(os.Getenv))
+	c, err := config.FromEnv(os.Getenv)
+	for _, need := range [][2]string{{config.EnvEventBus, c.EventBus}, {config.EnvCluster, c.Cluster}, {config.EnvInstancesGroup, c.InstancesGroup}} {
+		if err == nil && need[1] == "" {
+			err = config.ErrMissing(need[0])
+		}
+	}
+	if err != nil {
+		log.Error("instances", "error", err.Error())
+		os.Exit(1)
+	}
+	awsCfg, err := config.AWS(context.Background())
+	if err != nil {
+		log.Error("instances", "error", err.Error())
+		os.Exit(1)
+	}
+	publisher := bus.New(eventbridge.NewFromConfig(awsCfg), c.EventBus)
+	lambda.Start(instanceevents.New(c.Rack, c.InstancesGroup, c.Cluster, publisher, log).Handle)
+}

@@ -1,0 +1,94 @@
+package instanceevents_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"testing"
+
+	awsevents "github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/events"
+	"github.com/rackhq/rack/pkg/fake"
+	"github.com/rackhq/rack/pkg/instanceevents"
+)
+
+// The samples are of rack dev: group dev-Instances-1A2B3C4D5E6F7, cluster dev.
+const group = "dev-Instances-1A2B3C4D5E6F7"
+
+func sample(t *testing.T, name string) awsevents.CloudWatchEvent {
+	t.Helper()
+	raw, err := os.ReadFile("../../events/testdata/" + name + ".json")
+	require.NoError(t, err)
+	var ev awsevents.CloudWatchEvent
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	return ev
+}
+
+// edit changes one field of a sample's detail.
+func edit(t *testing.T, ev awsevents.CloudWatchEvent, field string, value any) awsevents.CloudWatchEvent {
+	var d map[string]any
+	require.NoError(t, json.Unmarshal(ev.Detail, &d))
+	d[field] = value
+	ev.Detail, _ = json.Marshal(d)
+	return ev
+}
+
+func handler(p instanceevents.Publisher) *instanceevents.Handler {
+	return instanceevents.New("dev", group, "dev", p, slog.New(slog.DiscardHandler))
+}
+
+func TestLifecycleActionsAreAnnounced(t *testing.T) {
+	published := &fake.Events{}
+	h := handler(published)
+	require.NoError(t, h.Handle(context.Background(), sample(t, "autoscaling-launch-lifecycle-action")))
+	require.NoError(t, h.Handle(context.Background(), sample(t, "autoscaling-terminate-lifecycle-action")))
+	require.Equal(t, []string{"instance:launch started", "instance:terminate started"}, published.Actions())
+}
+
+func TestAnActiveInstanceWithoutItsAgentIsUnhealthy(t *testing.T) {
+	published := &fake.Events{}
+	h := handler(published)
+	// The sample is draining: nothing to announce.
+	require.NoError(t, h.Handle(context.Background(), sample(t, "ecs-container-instance-state-change")))
+	require.Empty(t, published.Actions())
+
+	active := edit(t, sample(t, "ecs-container-instance-state-change"), "status", "ACTIVE")
+	require.NoError(t, h.Handle(context.Background(), active))
+	require.Equal(t, []string{"instance:unhealthy error"}, published.Actions())
+
+	connected := edit(t, active, "agentConnected", true)
+	require.NoError(t, h.Handle(context.Background(), connected))
+	require.Len(t, published.Actions(), 1)
+}
+
+func TestOtherGroupsClustersAndKindsAreIgnored(t *testing.T) {
+	published := &fake.Events{}
+	h := handler(published)
+	for _, ev := range []awsevents.CloudWatchEvent{
+		edit(t, sample(t, "autoscaling-terminate-lifecycle-action"), "AutoScalingGroupName", "prod-Instances-X"),
+		edit(t, edit(t, sample(t, "ecs-container-instance-state-change"), "status", "ACTIVE"),
+			"clusterArn", "arn:aws:ecs:us-east-1:123456789012:cluster/devel"),
+		sample(t, "cloudformation-stack-status-update-complete"),
+	} {
+		require.NoError(t, h.Handle(context.Background(), ev))
+	}
+	require.Empty(t, published.Actions())
+}
+
+type failing struct{}
+
+func (failing) Publish(context.Context, events.RackEvent) error { return errors.New("bus down") }
+
+func TestFailuresAreReturnedForARetry(t *testing.T) {
+	h := handler(failing{})
+	err := h.Handle(context.Background(), sample(t, "autoscaling-terminate-lifecycle-action"))
+	require.ErrorContains(t, err, "bus down")
+
+	bad := sample(t, "autoscaling-terminate-lifecycle-action")
+	bad.Detail = json.RawMessage(`{"EC2InstanceId": 5}`)
+	require.Error(t, handler(&fake.Events{}).Handle(context.Background(), bad))
+}
