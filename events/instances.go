@@ -37,3 +37,19 @@ type LifecycleActionDetail struct {
 	Origin               string `json:"Origin,omitempty"`
 	Destination          string `json:"Destination,omitempty"`
 }
+
+// EC2 instance state changes, documented at
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-instance-state-changes.html
+// They carry no tags: whose instance it is must be asked of EC2.
+const (
+	EC2EventSource           = "aws.ec2"
+	EC2StateChangeDetailType = "EC2 Instance State-change Notification"
+	EC2StateRunning          = "running"
+	EC2StateTerminated       = "terminated"
+)
+
+// EC2StateChangeDetail is the detail of an EC2 instance state change.
+type EC2StateChangeDetail struct {
+	InstanceID string `json:"instance-id"`
+	State      string `json:"state"`
+}

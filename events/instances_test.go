@@ -30,3 +30,23 @@ func TestLifecycleActionSamplesRoundTrip(t *testing.T) {
 		require.JSONEq(t, string(ev.Detail), string(again), file)
 	}
 }
+
+func TestEC2StateChangeSamples(t *testing.T) {
+	for file, state := range map[string]string{
+		"ec2-instance-state-running.json":    events.EC2StateRunning,
+		"ec2-instance-state-terminated.json": events.EC2StateTerminated,
+	} {
+		raw, err := os.ReadFile("testdata/" + file)
+		require.NoError(t, err)
+		var ev awsevents.CloudWatchEvent
+		require.NoError(t, json.Unmarshal(raw, &ev))
+		require.Equal(t, events.EC2EventSource, ev.Source)
+		require.Equal(t, events.EC2StateChangeDetailType, ev.DetailType)
+		var d events.EC2StateChangeDetail
+		require.NoError(t, json.Unmarshal(ev.Detail, &d))
+		require.Equal(t, state, d.State)
+		again, err := json.Marshal(d)
+		require.NoError(t, err)
+		require.JSONEq(t, string(ev.Detail), string(again), file)
+	}
+}

@@ -234,6 +234,20 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		},
 		Targets: &[]awsevents.IRuleTarget{toInstances},
 	})
+	awsevents.NewRule(stack, jsii.String("InstanceState"), &awsevents.RuleProps{
+		Description: jsii.String("Instances running or terminated (EC2's events name no group: the function asks)"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.ec2"),
+			DetailType: jsii.Strings("EC2 Instance State-change Notification"),
+			Detail:     &map[string]any{"state": []any{"running", "terminated"}},
+		},
+		Targets: &[]awsevents.IRuleTarget{toInstances},
+	})
+	// DescribeInstances takes no resource: AWS documents "*".
+	instances.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ec2:DescribeInstances"),
+		Resources: jsii.Strings("*"),
+	}))
 	awsevents.NewRule(stack, jsii.String("ContainerInstanceState"), &awsevents.RuleProps{
 		Description: jsii.String("State changes of the rack cluster's container instances"),
 		EventPattern: &awsevents.EventPattern{

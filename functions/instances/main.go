@@ -10,10 +10,12 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/rackhq/rack/pkg/bus"
 	"github.com/rackhq/rack/pkg/config"
+	"github.com/rackhq/rack/pkg/ec2group"
 	"github.com/rackhq/rack/pkg/instanceevents"
 )
 
@@ -35,5 +37,6 @@ func main() {
 		os.Exit(1)
 	}
 	publisher := bus.New(eventbridge.NewFromConfig(awsCfg), c.EventBus)
-	lambda.Start(instanceevents.New(c.Rack, c.InstancesGroup, c.Cluster, publisher, log).Handle)
+	members := ec2group.New(ec2.NewFromConfig(awsCfg), c.InstancesGroup)
+	lambda.Start(instanceevents.New(c.Rack, c.InstancesGroup, c.Cluster, members, publisher, log).Handle)
 }

@@ -37,8 +37,33 @@ func edit(t *testing.T, ev awsevents.CloudWatchEvent, field string, value any) a
 	return ev
 }
 
+// members is the group: the instance of the samples and no other.
+type members map[string]bool
+
+func (m members) Has(_ context.Context, id string) (bool, error) {
+	if m == nil {
+		return false, errors.New("ec2 down")
+	}
+	return m[id], nil
+}
+
 func handler(p instanceevents.Publisher) *instanceevents.Handler {
-	return instanceevents.New("dev", group, "dev", p, slog.New(slog.DiscardHandler))
+	return instanceevents.New("dev", group, "dev", members{"i-0a1b2c3d4e5f67890": true}, p, slog.New(slog.DiscardHandler))
+}
+
+func TestInstanceStatesOfTheGroupAreAnnounced(t *testing.T) {
+	published := &fake.Events{}
+	h := handler(published)
+	require.NoError(t, h.Handle(context.Background(), sample(t, "ec2-instance-state-running")))
+	require.NoError(t, h.Handle(context.Background(), sample(t, "ec2-instance-state-terminated")))
+	other := edit(t, sample(t, "ec2-instance-state-running"), "instance-id", "i-0fffffffffffffff0")
+	require.NoError(t, h.Handle(context.Background(), other))
+	stopping := edit(t, sample(t, "ec2-instance-state-running"), "state", "stopping")
+	require.NoError(t, h.Handle(context.Background(), stopping))
+	require.Equal(t, []string{"instance:launch success", "instance:terminate success"}, published.Actions())
+
+	broken := instanceevents.New("dev", group, "dev", members(nil), published, slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, broken.Handle(context.Background(), sample(t, "ec2-instance-state-running")), "ec2 down")
 }
 
 func TestLifecycleActionsAreAnnounced(t *testing.T) {
