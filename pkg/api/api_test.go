@@ -234,7 +234,8 @@ func TestSystemHealthAndAuth(t *testing.T) {
 	ctx := context.Background()
 	sys, err := h.client.System(ctx)
 	require.NoError(t, err)
-	require.Equal(t, sdk.System{Name: "test", Provider: "aws", Region: "us-east-1", Status: "running", Version: "1.0.0"}, sys)
+	require.Equal(t, sdk.System{Name: "test", Provider: "aws", Region: "us-east-1", Status: "running", Version: "1.0.0",
+		Domain: strings.TrimPrefix(h.url, "http://")}, sys, "the domain is where the request went")
 
 	health, err := h.newClient("").Health(ctx)
 	require.NoError(t, err)

@@ -50,6 +50,11 @@ func (s *Server) system(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if sys.Domain == "" {
+		// The API's host name is not known to the stack (the API and its
+		// function would refer to each other): it is where this request went.
+		sys.Domain = r.Host
+	}
 	return writeJSON(w, http.StatusOK, sdk.System{
 		Name: sys.Name, Provider: sys.Provider, Region: sys.Region, Status: string(sys.Status),
 		Version: sys.Version, Type: sys.Type, Count: sys.Count, Domain: sys.Domain,
