@@ -20,10 +20,6 @@ func (c *cli) newReleases() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		a, err := client.AppGet(c.ctx(), name)
-		if err != nil {
-			return explain(err)
-		}
 		rs, err := client.ReleaseList(c.ctx(), name)
 		if err != nil {
 			return explain(err)
@@ -33,11 +29,7 @@ func (c *cli) newReleases() *cobra.Command {
 		}
 		rows := make([][]string, 0, len(rs))
 		for _, r := range rs {
-			status := r.Status
-			if r.ID == a.Release {
-				status = "active"
-			}
-			rows = append(rows, []string{r.ID, status, r.Build, ago(c.now(), r.Created), r.Description})
+			rows = append(rows, []string{r.ID, r.Status, r.Build, ago(c.now(), r.Created), r.Description})
 		}
 		return table(c.stdout, []string{"ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION"}, rows)
 	}

@@ -181,11 +181,15 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 
 	// Events: the rack's app stacks' status changes, and a sweep every
 	// minute for anything a lost event left in flight.
-	target := awseventstargets.NewLambdaFunction(releases, &awseventstargets.LambdaFunctionProps{
-		DeadLetterQueue: dlq,
-		RetryAttempts:   jsii.Number(8),
-		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
-	})
+	// Every async target retries for two hours, then goes to the DLQ.
+	async := func(fn awslambda.Function) awsevents.IRuleTarget {
+		return awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+			DeadLetterQueue: dlq,
+			RetryAttempts:   jsii.Number(8),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+		})
+	}
+	target := async(releases)
 	awsevents.NewRule(stack, jsii.String("AppStackStatus"), &awsevents.RuleProps{
 		Description: jsii.String("Status changes of the rack's app stacks"),
 		EventPattern: &awsevents.EventPattern{
@@ -204,27 +208,15 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			DetailType: jsii.Strings("CodeBuild Build State Change"),
 			Detail:     &map[string]any{"project-name": []any{cmp.builder.ProjectName()}},
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(builds, &awseventstargets.LambdaFunctionProps{
-			DeadLetterQueue: dlq,
-			RetryAttempts:   jsii.Number(8),
-			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
-		})},
+		Targets: &[]awsevents.IRuleTarget{async(builds)},
 	})
 	awsevents.NewRule(stack, jsii.String("RackEvents"), &awsevents.RuleProps{
 		Description:  jsii.String("The rack's events, to its webhooks"),
 		EventBus:     bus,
 		EventPattern: &awsevents.EventPattern{Source: jsii.Strings("convox.rack")},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(notifications, &awseventstargets.LambdaFunctionProps{
-			DeadLetterQueue: dlq,
-			RetryAttempts:   jsii.Number(8),
-			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
-		})},
+		Targets:      &[]awsevents.IRuleTarget{async(notifications)},
 	})
-	toInstances := awseventstargets.NewLambdaFunction(instances, &awseventstargets.LambdaFunctionProps{
-		DeadLetterQueue: dlq,
-		RetryAttempts:   jsii.Number(8),
-		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
-	})
+	toInstances := async(instances)
 	awsevents.NewRule(stack, jsii.String("InstanceLifecycle"), &awsevents.RuleProps{
 		Description: jsii.String("Lifecycle actions of the rack's instances"),
 		EventPattern: &awsevents.EventPattern{

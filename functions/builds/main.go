@@ -17,8 +17,8 @@ import (
 func main() {
 	log := slog.New(config.Logger(os.Getenv))
 	c, err := config.FromEnv(os.Getenv)
-	if err == nil && c.Builder == "" {
-		err = config.ErrMissing(config.EnvBuilder)
+	if err == nil {
+		err = c.Require(config.EnvBuilder)
 	}
 	if err != nil {
 		log.Error("builds", "error", err.Error())

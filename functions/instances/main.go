@@ -22,10 +22,8 @@ import (
 func main() {
 	log := slog.New(config.Logger(os.Getenv))
 	c, err := config.FromEnv(os.Getenv)
-	for _, need := range [][2]string{{config.EnvEventBus, c.EventBus}, {config.EnvCluster, c.Cluster}, {config.EnvInstancesGroup, c.InstancesGroup}} {
-		if err == nil && need[1] == "" {
-			err = config.ErrMissing(need[0])
-		}
+	if err == nil {
+		err = c.Require(config.EnvEventBus, config.EnvCluster, config.EnvInstancesGroup)
 	}
 	if err != nil {
 		log.Error("instances", "error", err.Error())

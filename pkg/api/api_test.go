@@ -223,6 +223,15 @@ func TestBuildsAndPaging(t *testing.T) {
 	_, err = h.client.BuildList(ctx, "nope")
 	requireCode(t, rack.ENOTFOUND, err)
 
+	apps, next, err := h.client.AppListPage(ctx, rack.Page{Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, apps, 1)
+	require.Empty(t, next, "one app, one page")
+	releases, next, err := h.client.ReleaseListPage(ctx, "myapp", rack.Page{Limit: 1})
+	require.NoError(t, err)
+	require.Empty(t, releases)
+	require.Empty(t, next)
+
 	_, _, err = h.client.BuildListPage(ctx, "myapp", rack.Page{Limit: 5000})
 	requireCode(t, rack.EINVALID, err)
 	_, err = h.client.Get(ctx, "/apps?limit=ten")

@@ -52,7 +52,7 @@ func New(c Config) *Server {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{svc: c.Service, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
-	for _, r := range s.routes() {
+	for _, r := range s.Routes() {
 		s.mux.Handle(r.Pattern, s.endpoint(r.Handle))
 	}
 	s.mux.Handle("/", s.endpoint(func(_ http.ResponseWriter, r *http.Request) error {

@@ -108,7 +108,21 @@ func Logger(getenv func(string) string) slog.Handler {
 	return slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level})
 }
 
-// ErrMissing says that a variable a function needs is not set.
-func ErrMissing(name string) error {
-	return rack.Errorf(rack.EINVALID, "configuration: %s not set", name)
+// Require fails, naming them, unless the optional variables a function
+// needs are set.
+func (c Config) Require(names ...string) error {
+	values := map[string]string{
+		EnvDomain: c.Domain, EnvBuilder: c.Builder, EnvEventBus: c.EventBus, EnvWebhooks: c.Webhooks,
+		EnvCluster: c.Cluster, EnvInstancesGroup: c.InstancesGroup,
+	}
+	var missing []string
+	for _, n := range names {
+		if values[n] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return rack.Errorf(rack.EINVALID, "configuration: %s not set", strings.Join(missing, ", "))
+	}
+	return nil
 }

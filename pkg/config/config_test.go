@@ -25,6 +25,14 @@ func TestFromEnv(t *testing.T) {
 	require.Equal(t, "configuration: RACK_KEY, RACK_PASSWORD_PARAMETER, RACK_TABLE not set", err.Error())
 }
 
+func TestRequire(t *testing.T) {
+	c := config.Config{Builder: "b", EventBus: "e"}
+	require.NoError(t, c.Require(config.EnvBuilder, config.EnvEventBus))
+	err := c.Require(config.EnvBuilder, config.EnvCluster, config.EnvInstancesGroup)
+	require.Equal(t, rack.EINVALID, rack.ErrorCode(err))
+	require.Equal(t, "configuration: RACK_CLUSTER, RACK_INSTANCES_GROUP not set", err.Error())
+}
+
 func TestLoggerLevel(t *testing.T) {
 	ctx := context.Background()
 	for value, debug := range map[string]bool{"debug": true, "info": false, "": false, "nonsense": false} {

@@ -47,19 +47,9 @@ func decodeBuild(item map[string]types.AttributeValue) (rack.Build, error) {
 	return b, err
 }
 
-func validateChild(kind, prefix, app, id string) error {
-	if err := rack.ValidateAppName(app); err != nil {
-		return err
-	}
-	if !rack.ValidID(prefix, id) {
-		return rack.Errorf(rack.EINVALID, "%s id %q is not %s followed by ten capital letters", kind, id, prefix)
-	}
-	return nil
-}
-
 // CreateBuild records a new build of an existing app, at version 1.
 func (s *Store) CreateBuild(ctx context.Context, b rack.Build) (rack.Build, error) {
-	if err := validateChild("build", rack.BuildIDPrefix, b.App, b.ID); err != nil {
+	if err := rack.ValidateChild("build", rack.BuildIDPrefix, b.App, b.ID); err != nil {
 		return rack.Build{}, err
 	}
 	if !b.Status.Valid() {

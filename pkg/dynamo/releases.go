@@ -45,7 +45,7 @@ func decodeRelease(item map[string]types.AttributeValue) (rack.Release, error) {
 
 // CreateRelease records a new release of an existing app, at version 1.
 func (s *Store) CreateRelease(ctx context.Context, r rack.Release) (rack.Release, error) {
-	if err := validateChild("release", rack.ReleaseIDPrefix, r.App, r.ID); err != nil {
+	if err := rack.ValidateChild("release", rack.ReleaseIDPrefix, r.App, r.ID); err != nil {
 		return rack.Release{}, err
 	}
 	if !r.Status.Valid() {

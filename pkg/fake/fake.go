@@ -18,8 +18,6 @@ type Stacks struct {
 	status map[string]rack.AppStatus
 	// CreateErr, when set, fails every CreateAppStack.
 	CreateErr error
-	// Creates counts CreateAppStack calls that created a stack.
-	Creates int
 }
 
 // NewStacks returns Stacks with none.
@@ -34,7 +32,6 @@ func (f *Stacks) CreateAppStack(_ context.Context, app string) error {
 	}
 	if _, ok := f.status[app]; !ok {
 		f.status[app] = rack.AppCreating
-		f.Creates++
 	}
 	return nil
 }

@@ -19,15 +19,6 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 )
 
-// Describe returns a rack's outputs.
-func (i *Installer) Describe(ctx context.Context, name string) (Result, error) {
-	stack, err := i.describe(ctx, name)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Outputs: outputs(stack)}, nil
-}
-
 // Params returns a rack's stack parameters (NoEcho ones as CloudFormation
 // masks them).
 func (i *Installer) Params(ctx context.Context, name string) (map[string]string, error) {

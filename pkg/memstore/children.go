@@ -8,19 +8,9 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 )
 
-func validateChild(kind, prefix, app, id string) error {
-	if err := rack.ValidateAppName(app); err != nil {
-		return err
-	}
-	if !rack.ValidID(prefix, id) {
-		return rack.Errorf(rack.EINVALID, "%s id %q is not %s followed by ten capital letters", kind, id, prefix)
-	}
-	return nil
-}
-
 // CreateBuild records a new build of an existing app, at version 1.
 func (s *Store) CreateBuild(_ context.Context, b rack.Build) (rack.Build, error) {
-	if err := validateChild("build", rack.BuildIDPrefix, b.App, b.ID); err != nil {
+	if err := rack.ValidateChild("build", rack.BuildIDPrefix, b.App, b.ID); err != nil {
 		return rack.Build{}, err
 	}
 	if !b.Status.Valid() {
@@ -83,7 +73,7 @@ func (s *Store) UpdateBuild(_ context.Context, b rack.Build, from rack.BuildStat
 
 // CreateRelease records a new release of an existing app, at version 1.
 func (s *Store) CreateRelease(_ context.Context, r rack.Release) (rack.Release, error) {
-	if err := validateChild("release", rack.ReleaseIDPrefix, r.App, r.ID); err != nil {
+	if err := rack.ValidateChild("release", rack.ReleaseIDPrefix, r.App, r.ID); err != nil {
 		return rack.Release{}, err
 	}
 	if !r.Status.Valid() {

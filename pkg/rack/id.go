@@ -63,3 +63,15 @@ func ValidID(prefix, id string) bool {
 	}
 	return true
 }
+
+// ValidateChild checks what a build or release is kept under: a valid app
+// name and an id of the kind's prefix.
+func ValidateChild(kind, prefix, app, id string) error {
+	if err := ValidateAppName(app); err != nil {
+		return err
+	}
+	if !ValidID(prefix, id) {
+		return Errorf(EINVALID, "%s id %q is not %s followed by ten capital letters", kind, id, prefix)
+	}
+	return nil
+}

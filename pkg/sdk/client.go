@@ -60,9 +60,6 @@ func New(host, password string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// Host returns the rack's address as the client reaches it.
-func (c *Client) Host() string { return c.base.String() }
-
 // do sends a request and decodes a JSON answer into out (unless nil). It
 // returns the answer's headers.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) (http.Header, error) {
