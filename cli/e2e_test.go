@@ -17,18 +17,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rackhq/rack/pkg/emulatortest"
+	"github.com/rackhq/rack/pkg/testkit/emulatortest"
 )
 
-// TestBinaryAgainstLocalAPI builds the convox and api binaries, runs the
-// api as the local rack environment on the emulator, and drives it with the
-// convox binary as a user would.
+// TestBinaryAgainstLocalAPI builds the convox binary and the local API
+// (scripts/rackdev), runs the API as the local rack environment on the
+// emulator, and drives it with the convox binary as a user would.
 func TestBinaryAgainstLocalAPI(t *testing.T) {
 	endpoint := emulatortest.Endpoint(t)
 	dir := t.TempDir()
 	convox := filepath.Join(dir, "convox")
-	apiBin := filepath.Join(dir, "api")
-	for out, pkg := range map[string]string{convox: ".", apiBin: "../functions/api"} {
+	apiBin := filepath.Join(dir, "rackdev")
+	for out, pkg := range map[string]string{convox: ".", apiBin: "../scripts/rackdev"} {
 		build := exec.Command("go", "build", "-o", out, pkg)
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		output, err := build.CombinedOutput()
@@ -38,12 +38,8 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	addr := freeAddr(t)
 	name := emulatortest.Name("e2e")
 	const password = "e2e-password"
-	api := exec.Command(apiBin)
-	api.Env = append(awsEnv(endpoint),
-		"RACK_NAME="+name, "RACK_TABLE="+name, "RACK_KEY=alias/"+name,
-		"RACK_PASSWORD_PARAMETER=/rack/"+name+"/password-hash", "RACK_VERSION=e2e",
-		"RACK_PASSWORD="+password, "RACK_API_LISTEN="+addr,
-	)
+	api := exec.Command(apiBin, "api", "-listen", addr, "-local", name, "-password", password, "-sweep", "100ms")
+	api.Env = append(awsEnv(endpoint), "VERSION=e2e")
 	var apiLog bytes.Buffer
 	api.Stdout, api.Stderr = &apiLog, &apiLog
 	require.NoError(t, api.Start())

@@ -18,11 +18,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/api"
-	"github.com/rackhq/rack/pkg/fake"
-	"github.com/rackhq/rack/pkg/memstore"
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/service"
-	"github.com/rackhq/rack/pkg/storetest"
+	"github.com/rackhq/rack/pkg/testkit/fake"
+	"github.com/rackhq/rack/pkg/testkit/memstore"
+	"github.com/rackhq/rack/pkg/testkit/storetest"
 )
 
 const testPassword = "s3cret-pass"
@@ -34,6 +34,16 @@ type rackServer struct {
 	store  *memstore.Store
 	stacks *fake.Stacks
 	clock  *storetest.Clock
+	apps   *service.Apps
+}
+
+// settle finishes every stack change under way and runs the sweep, as the
+// stack events and the releases function would.
+func (r *rackServer) settle() {
+	r.stacks.Settle()
+	if err := r.apps.ReconcileApps(context.Background()); err != nil {
+		panic(err)
+	}
 }
 
 func newRackServer(t *testing.T) *rackServer {
@@ -48,11 +58,16 @@ func newRackServer(t *testing.T) *rackServer {
 		return storetest.ID(prefix, n), nil
 	}
 	r := &rackServer{store: memstore.New(clock.Now), stacks: fake.NewStacks(), clock: clock}
-	svc := service.New(service.Config{
-		Store: r.store, Stacks: r.stacks, Sealer: fake.Sealer{}, NewID: ids,
-		System: rack.System{Name: "dev", Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"},
-	})
-	srv := httptest.NewServer(api.New(api.Config{Service: svc, Auth: fake.Auth{Password: testPassword}, Version: "1.2.3"}))
+	core := service.NewCore(service.CoreConfig{Rack: "dev", NewID: ids, Now: clock.Now})
+	r.apps = service.NewApps(core, r.store, r.stacks)
+	srv := httptest.NewServer(api.New(api.Config{
+		Apps:     r.apps,
+		Builds:   service.NewBuilds(core, r.store),
+		Releases: service.NewReleases(core, r.store, fake.Sealer{}),
+		System:   service.NewSystem(rack.System{Name: "dev", Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}),
+		Auth:     fake.Auth{Password: testPassword},
+		Version:  "1.2.3",
+	}))
 	t.Cleanup(srv.Close)
 	r.url = srv.URL
 	return r
@@ -190,7 +205,7 @@ func TestAppsEnvReleases(t *testing.T) {
 	r := newRackServer(t)
 	tm := newTerm(t, r)
 	tm.login()
-	tm.onSleep = r.stacks.Settle
+	tm.onSleep = r.settle
 
 	tm.ok("", []string{"apps", "create", "myapp", "--wait"}, "", "Creating myapp... OK\n")
 	tm.ok("", []string{"apps"}, "APP    STATUS   RELEASE\nmyapp  running\n", "")

@@ -26,7 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rackhq/rack/pkg/emulatortest"
+	"github.com/rackhq/rack/pkg/testkit/emulatortest"
 )
 
 // TestRackOnTheEmulator installs the synthesized rack stack on the emulator

@@ -49,7 +49,7 @@ func TestStackStatusChangeRoundTrip(t *testing.T) {
 
 func TestStackStatusChangeFields(t *testing.T) {
 	token := func(s string) *string { return &s }
-	const stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/dev-myapp/8f0c2e60-45d1-11f0-b6e2-0affd3c2a8e1"
+	const stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/dev-App-myapp/8f0c2e60-45d1-11f0-b6e2-0affd3c2a8e1"
 	tests := []struct {
 		file   string
 		status events.StackStatus
@@ -81,7 +81,7 @@ func TestStackName(t *testing.T) {
 	good := []struct {
 		id, name string
 	}{
-		{"arn:aws:cloudformation:us-east-1:123456789012:stack/dev-myapp/8f0c2e60-45d1-11f0-b6e2-0affd3c2a8e1", "dev-myapp"},
+		{"arn:aws:cloudformation:us-east-1:123456789012:stack/dev-App-myapp/8f0c2e60-45d1-11f0-b6e2-0affd3c2a8e1", "dev-App-myapp"},
 		{"arn:aws:cloudformation:eu-west-1:123456789012:stack/dev/0a1b2c3d-45d1-11f0-b6e2-0affd3c2a8e1", "dev"},
 		{"arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/Dev-App-2/uuid", "Dev-App-2"},
 		{"arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/prod-web/uuid", "prod-web"},
@@ -98,20 +98,20 @@ func TestStackName(t *testing.T) {
 
 	bad := []string{
 		"",
-		"dev-myapp",
-		"stack/dev-myapp/uuid",
+		"dev-App-myapp",
+		"stack/dev-App-myapp/uuid",
 		"arn:aws:cloudformation:us-east-1:123456789012:stack",
 		"arn:aws:cloudformation:us-east-1:123456789012:stack/",
 		"arn:aws:cloudformation:us-east-1:123456789012:stack//uuid",
-		"arn:aws:cloudformation:us-east-1:123456789012:stack/dev-myapp/",
-		"arn:aws:cloudformation:us-east-1:123456789012:stack/dev-myapp/uuid/extra",
-		"arn:aws:cloudformation:us-east-1:123456789012:stackset/dev-myapp:uuid",
+		"arn:aws:cloudformation:us-east-1:123456789012:stack/dev-App-myapp/",
+		"arn:aws:cloudformation:us-east-1:123456789012:stack/dev-App-myapp/uuid/extra",
+		"arn:aws:cloudformation:us-east-1:123456789012:stackset/dev-App-myapp:uuid",
 		"arn:aws:cloudformation:us-east-1:123456789012:changeSet/cs/uuid",
-		"arn:aws:cloudformation:us-east-1::stack/dev-myapp/uuid",
-		"arn:aws:cloudformation::123456789012:stack/dev-myapp/uuid",
-		"arn::cloudformation:us-east-1:123456789012:stack/dev-myapp/uuid",
-		"arn:aws:s3:us-east-1:123456789012:stack/dev-myapp/uuid",
-		"urn:aws:cloudformation:us-east-1:123456789012:stack/dev-myapp/uuid",
+		"arn:aws:cloudformation:us-east-1::stack/dev-App-myapp/uuid",
+		"arn:aws:cloudformation::123456789012:stack/dev-App-myapp/uuid",
+		"arn::cloudformation:us-east-1:123456789012:stack/dev-App-myapp/uuid",
+		"arn:aws:s3:us-east-1:123456789012:stack/dev-App-myapp/uuid",
+		"urn:aws:cloudformation:us-east-1:123456789012:stack/dev-App-myapp/uuid",
 		"arn:aws:cloudformation:us-east-1:123456789012:stack/dev:myapp/uuid",
 	}
 	for _, id := range bad {

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/rackhq/rack/pkg/names"
 )
 
 // compute is where apps run and are built: a network without NAT gateways
@@ -111,7 +113,7 @@ func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBu
 func scopeAgentLogs(stack awscdk.Stack, cluster awsecs.Cluster, group awsautoscaling.AutoScalingGroup, name string) {
 	policy := group.Role().Node().TryFindChild(jsii.String("DefaultPolicy")).Node().DefaultChild().(awsiam.CfnPolicy)
 	logs := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("/convox/" + name + "/*:*"),
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(names.LogGroupPrefix(name) + "*:*"),
 		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
 	onCluster := map[string]any{"ArnEquals": map[string]any{"ecs:cluster": cluster.ClusterArn()}}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
@@ -16,12 +18,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/rackhq/rack/pkg/table"
+	"github.com/rackhq/rack/events"
+	"github.com/rackhq/rack/pkg/names"
 )
-
-// Functions are the rack's Lambda functions, by the folder of functions/
-// their code is built from.
-var Functions = []string{"api", "builds", "formation", "instances", "notifications", "releases"}
 
 // RackProps configure the rack stack.
 type RackProps struct {
@@ -75,7 +74,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	// The template deploys under any stack name: names derive from it.
 	name := *awscdk.Aws_STACK_NAME()
 	bus := awsevents.NewEventBus(stack, jsii.String("Events"), &awsevents.EventBusProps{
-		EventBusName: jsii.String(name + "-events"),
+		EventBusName: jsii.String(names.EventBus(name)),
 	})
 	dlq := awssqs.NewQueue(stack, jsii.String("DeadLetters"), &awssqs.QueueProps{
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
@@ -84,23 +83,23 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	})
 
 	cmp := newCompute(stack, name, p, bucket)
-	passwordParameter := "rack/" + name + "/password-hash" // an SSM name without its leading "/"
+	passwordParameter := strings.TrimPrefix(names.PasswordParameter(name), "/") // as ARNs spell it
 	env := map[string]*string{
-		"RACK_NAME":               awscdk.Aws_STACK_NAME(),
-		"RACK_TABLE":              tableName,
-		"RACK_KEY":                key.KeyArn(),
-		"RACK_PASSWORD_PARAMETER": jsii.String("/" + passwordParameter),
-		"RACK_VERSION":            p.version.ValueAsString(),
-		"RACK_BUILDER":            cmp.builder.ProjectName(),
-		"RACK_EVENT_BUS":          bus.EventBusName(),
-		"RACK_WEBHOOKS":           p.webhooks.ValueAsString(),
-		"RACK_CLUSTER":            cmp.cluster.ClusterName(),
-		"RACK_INSTANCES_GROUP":    cmp.group.AutoScalingGroupName(),
-		"RACK_LOG_LEVEL": awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
+		names.EnvRack:              awscdk.Aws_STACK_NAME(),
+		names.EnvTable:             tableName,
+		names.EnvKey:               key.KeyArn(),
+		names.EnvPasswordParameter: jsii.String(names.PasswordParameter(name)),
+		names.EnvVersion:           p.version.ValueAsString(),
+		names.EnvBuilder:           cmp.builder.ProjectName(),
+		names.EnvEventBus:          bus.EventBusName(),
+		names.EnvWebhooks:          p.webhooks.ValueAsString(),
+		names.EnvCluster:           cmp.cluster.ClusterName(),
+		names.EnvInstancesGroup:    cmp.group.AutoScalingGroupName(),
+		names.EnvLogLevel: awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
 	}
-	for _, name := range Functions {
+	for _, name := range names.Functions {
 		r.Functions[name] = newFunction(stack, name, p, env)
 	}
 	api, builds, formation, releases := r.Functions["api"], r.Functions["builds"], r.Functions["formation"], r.Functions["releases"]
@@ -135,7 +134,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	appStacks := stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("cloudformation"),
 		Resource:     jsii.String("stack"),
-		ResourceName: jsii.String(name + "-*"),
+		ResourceName: jsii.String(names.AppStackPrefix(name) + "*"),
 	})
 	for _, fn := range []awslambda.Function{api, releases} {
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -160,7 +159,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	custom("EmptyStorage", "EmptyBucket", map[string]any{"BucketName": bucket.BucketName()}).
 		Node().AddDependency(bucket)
 	custom("RackPassword", "RackPassword", map[string]any{
-		"ParameterName": "/" + passwordParameter,
+		"ParameterName": names.PasswordParameter(name),
 		"Password":      p.password.ValueAsString(),
 	})
 	custom("RackMigration", "RackMigration", map[string]any{"Version": p.version.ValueAsString()})
@@ -193,10 +192,10 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	awsevents.NewRule(stack, jsii.String("AppStackStatus"), &awsevents.RuleProps{
 		Description: jsii.String("Status changes of the rack's app stacks"),
 		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.cloudformation"),
-			DetailType: jsii.Strings("CloudFormation Stack Status Change"),
+			Source:     jsii.Strings(events.CloudFormationEventSource),
+			DetailType: jsii.Strings(events.CloudFormationStackStatusChangeDetailType),
 			Detail: &map[string]any{
-				"stack-id": []any{map[string]any{"wildcard": "arn:aws:cloudformation:*:*:stack/" + name + "-*"}},
+				"stack-id": []any{map[string]any{"wildcard": "arn:aws:cloudformation:*:*:stack/" + names.AppStackPrefix(name) + "*"}},
 			},
 		},
 		Targets: &[]awsevents.IRuleTarget{target},
@@ -204,8 +203,8 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	awsevents.NewRule(stack, jsii.String("BuildState"), &awsevents.RuleProps{
 		Description: jsii.String("State changes of the rack's builds"),
 		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.codebuild"),
-			DetailType: jsii.Strings("CodeBuild Build State Change"),
+			Source:     jsii.Strings(events.CodeBuildEventSource),
+			DetailType: jsii.Strings(events.CodeBuildBuildStateChangeDetailType),
 			Detail:     &map[string]any{"project-name": []any{cmp.builder.ProjectName()}},
 		},
 		Targets: &[]awsevents.IRuleTarget{async(builds)},
@@ -213,7 +212,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	awsevents.NewRule(stack, jsii.String("RackEvents"), &awsevents.RuleProps{
 		Description:  jsii.String("The rack's events, to its webhooks"),
 		EventBus:     bus,
-		EventPattern: &awsevents.EventPattern{Source: jsii.Strings("convox.rack")},
+		EventPattern: &awsevents.EventPattern{Source: jsii.Strings(events.RackEventSource)},
 		Targets:      &[]awsevents.IRuleTarget{async(notifications)},
 	})
 	toInstances := async(instances)
@@ -256,16 +255,16 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	})
 
 	for name, value := range map[string]*string{
-		"ApiUrl":             httpAPI.ApiEndpoint(),
-		"ApiId":              httpAPI.ApiId(),
-		"TableName":          tableName,
-		"BucketName":         bucket.BucketName(),
-		"EventBusName":       bus.EventBusName(),
-		"KeyArn":             key.KeyArn(),
-		"PasswordParameter":  jsii.String("/" + passwordParameter),
-		"DeadLetterQueueUrl": dlq.QueueUrl(),
-		"ClusterName":        cmp.cluster.ClusterName(),
-		"BuildProject":       cmp.builder.ProjectName(),
+		names.OutputAPIURL:            httpAPI.ApiEndpoint(),
+		names.OutputAPIID:             httpAPI.ApiId(),
+		names.OutputTableName:         tableName,
+		names.OutputBucketName:        bucket.BucketName(),
+		names.OutputEventBusName:      bus.EventBusName(),
+		names.OutputKeyArn:            key.KeyArn(),
+		names.OutputPasswordParameter: jsii.String(names.PasswordParameter(name)),
+		names.OutputDeadLetterQueue:   dlq.QueueUrl(),
+		names.OutputClusterName:       cmp.cluster.ClusterName(),
+		names.OutputBuildProject:      cmp.builder.ProjectName(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: value})
 	}
@@ -340,16 +339,16 @@ func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, awsdynamodb
 	t := awsdynamodb.NewCfnTable(stack, jsii.String("Table"), &awsdynamodb.CfnTableProps{
 		BillingMode: jsii.String("PAY_PER_REQUEST"),
 		AttributeDefinitions: &[]any{
-			str(table.PartitionKey), str(table.SortKey), str(table.ListIndexPartitionKey), str(table.ListIndexSortKey),
+			str(names.TablePartitionKey), str(names.TableSortKey), str(names.ListIndexPartitionKey), str(names.ListIndexSortKey),
 		},
-		KeySchema: &[]any{key(table.PartitionKey, "HASH"), key(table.SortKey, "RANGE")},
+		KeySchema: &[]any{key(names.TablePartitionKey, "HASH"), key(names.TableSortKey, "RANGE")},
 		GlobalSecondaryIndexes: &[]any{&awsdynamodb.CfnTable_GlobalSecondaryIndexProperty{
-			IndexName:  jsii.String(table.ListIndex),
-			KeySchema:  &[]any{key(table.ListIndexPartitionKey, "HASH"), key(table.ListIndexSortKey, "RANGE")},
+			IndexName:  jsii.String(names.ListIndex),
+			KeySchema:  &[]any{key(names.ListIndexPartitionKey, "HASH"), key(names.ListIndexSortKey, "RANGE")},
 			Projection: &awsdynamodb.CfnTable_ProjectionProperty{ProjectionType: jsii.String("ALL")},
 		}},
 		TimeToLiveSpecification: &awsdynamodb.CfnTable_TimeToLiveSpecificationProperty{
-			AttributeName: jsii.String(table.TTLAttribute), Enabled: jsii.Bool(true),
+			AttributeName: jsii.String(names.TTLAttribute), Enabled: jsii.Bool(true),
 		},
 		PointInTimeRecoverySpecification: &awsdynamodb.CfnTable_PointInTimeRecoverySpecificationProperty{
 			PointInTimeRecoveryEnabled: awscdk.Fn_ConditionIf(pitr.LogicalId(), true, false),
@@ -360,7 +359,7 @@ func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, awsdynamodb
 	t.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY, nil)
 	return awsdynamodb.Table_FromTableAttributes(stack, jsii.String("TableRef"), &awsdynamodb.TableAttributes{
 		TableArn:      t.AttrArn(),
-		GlobalIndexes: jsii.Strings(table.ListIndex),
+		GlobalIndexes: jsii.Strings(names.ListIndex),
 	}), t
 }
 
@@ -412,10 +411,10 @@ func title(s string) string {
 // (/convox/<rack>/<app>). CloudFormation acts with the caller's rights.
 func appResources(stack awscdk.Stack, name string, fn awslambda.Function) {
 	repositories := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("ecr"), Resource: jsii.String("repository"), ResourceName: jsii.String(name + "/*"),
+		Service: jsii.String("ecr"), Resource: jsii.String("repository"), ResourceName: jsii.String(names.RepositoryPrefix(name) + "*"),
 	})
 	logGroups := stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("/convox/" + name + "/*"),
+		Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(names.LogGroupPrefix(name) + "*"),
 		ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
 	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{

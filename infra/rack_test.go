@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/names"
 )
 
 var (
@@ -63,8 +65,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::S3::Bucket":                       1,
 		"AWS::Events::EventBus":                 1,
 		"AWS::SQS::Queue":                       1,
-		"AWS::Lambda::Function":                 len(Functions),
-		"AWS::IAM::Role":                        len(Functions) + 2, // and the instances', the builder's
+		"AWS::Lambda::Function":                 len(names.Functions),
+		"AWS::IAM::Role":                        len(names.Functions) + 2, // and the instances', the builder's
 		"AWS::ApiGatewayV2::Api":                1,
 		"AWS::ApiGatewayV2::Route":              2,
 		"AWS::Events::Rule":                     7,
@@ -73,7 +75,7 @@ func TestResourceCounts(t *testing.T) {
 		"Custom::RackMigration":                 1,
 		"AWS::ApiGatewayV2::Stage":              1,
 		"AWS::ApiGatewayV2::Authorizer":         0,
-		"AWS::Logs::LogGroup":                   len(Functions),
+		"AWS::Logs::LogGroup":                   len(names.Functions),
 		"AWS::ECS::Cluster":                     1,
 		"AWS::ECS::CapacityProvider":            1,
 		"AWS::AutoScaling::AutoScalingGroup":    1,
@@ -92,7 +94,7 @@ func TestFunctionsAreProvidedAL2023OnArm64ByDefault(t *testing.T) {
 	params := tmpl["Parameters"].(map[string]any)
 	require.Equal(t, "arm64", params["Architecture"].(map[string]any)["Default"])
 	fns := resources(tmpl, "AWS::Lambda::Function")
-	require.Len(t, fns, len(Functions))
+	require.Len(t, fns, len(names.Functions))
 	for id, fn := range fns {
 		props := fn["Properties"].(map[string]any)
 		require.Equal(t, "provided.al2023", props["Runtime"], id)
@@ -296,13 +298,13 @@ func TestGolden(t *testing.T) {
 }
 
 func TestFunctionsHaveSources(t *testing.T) {
-	for _, fn := range Functions {
+	for _, fn := range names.Functions {
 		_, err := os.Stat(filepath.Join("..", "functions", fn, "main.go"))
 		require.NoError(t, err, "function %s has no functions/%s/main.go", fn, fn)
 	}
 	entries, err := os.ReadDir(filepath.Join("..", "functions"))
 	require.NoError(t, err)
 	for _, e := range entries {
-		require.True(t, slices.Contains(Functions, e.Name()), "functions/%s is not in the stack", e.Name())
+		require.True(t, slices.Contains(names.Functions, e.Name()), "functions/%s is not in the stack", e.Name())
 	}
 }

@@ -29,10 +29,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/rackhq/rack/pkg/config"
-	"github.com/rackhq/rack/pkg/emulatortest"
-	"github.com/rackhq/rack/pkg/formation"
-	"github.com/rackhq/rack/pkg/table"
+	"github.com/rackhq/rack/pkg/names"
+	"github.com/rackhq/rack/pkg/testkit/emulatortest"
+	"github.com/rackhq/rack/pkg/trigger/formation"
 )
 
 // clients are the emulator's services a stack test uses.
@@ -65,8 +64,8 @@ func TestStackOnEmulator(t *testing.T) {
 	require.NoError(t, err)
 	param := "/rack/" + rackName + "/password-hash"
 	fn := deploy(t, ctx, c, map[string]string{
-		config.EnvRack: rackName, config.EnvTable: tableName, config.EnvKey: aws.ToString(key.KeyMetadata.KeyId),
-		config.EnvPasswordParameter: param, config.EnvVersion: "1", "AWS_ENDPOINT_URL": emulatortest.Endpoint(t),
+		names.EnvRack: rackName, names.EnvTable: tableName, names.EnvKey: aws.ToString(key.KeyMetadata.KeyId),
+		names.EnvPasswordParameter: param, names.EnvVersion: "1", "AWS_ENDPOINT_URL": emulatortest.Endpoint(t),
 	})
 
 	bucket, retained, repo := emulatortest.Name("formation-data"), emulatortest.Name("formation-kept"), "rack-test/"+emulatortest.Name("app")
@@ -370,7 +369,7 @@ func answersRecorded(t *testing.T, ctx context.Context, db *dynamodb.Client, tab
 	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{
 		TableName:                 aws.String(tableName),
 		FilterExpression:          aws.String("begins_with(#pk, :p)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": table.PartitionKey},
+		ExpressionAttributeNames:  map[string]string{"#pk": names.TablePartitionKey},
 		ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":p": &dbtypes.AttributeValueMemberS{Value: "IDEMPOTENCY#cfn/"}},
 	})
 	for p.HasMorePages() {

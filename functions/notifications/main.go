@@ -1,23 +1,7 @@
-// Command notifications is the Lambda function behind the rule that sends
-// the rack's events: it delivers them to the rack's webhooks.
+// Command notifications is the rack's notifications Lambda function; pkg/wire/notificationsfn says
+// what it is made of.
 package main
 
-import (
-	"log/slog"
-	"os"
+import "github.com/rackhq/rack/pkg/wire/notificationsfn"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/rackhq/rack/pkg/config"
-	"github.com/rackhq/rack/pkg/notify"
-)
-
-func main() {
-	log := slog.New(config.Logger(os.Getenv))
-	hooks, err := notify.ParseWebhooks(os.Getenv(config.EnvWebhooks))
-	if err != nil {
-		log.Error("notifications", "error", err.Error())
-		os.Exit(1)
-	}
-	lambda.Start(notify.New(hooks, nil, log).Handle)
-}
+func main() { notificationsfn.Function.Start() }

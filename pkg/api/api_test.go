@@ -15,11 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/api"
-	"github.com/rackhq/rack/pkg/fake"
-	"github.com/rackhq/rack/pkg/memstore"
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/sdk"
 	"github.com/rackhq/rack/pkg/service"
+	"github.com/rackhq/rack/pkg/testkit/fake"
+	"github.com/rackhq/rack/pkg/testkit/memstore"
 )
 
 const password = "correct horse battery staple"
@@ -34,17 +34,24 @@ type harness struct {
 	stacks *fake.Stacks
 	events *fake.Events
 	logs   *bytes.Buffer
+	// apps are the apps use cases behind the server, for a test to run the
+	// sweep the releases function runs.
+	apps *service.Apps
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, store: memstore.New(nil), stacks: fake.NewStacks(), events: &fake.Events{}, logs: &bytes.Buffer{}}
 	log := api.Logger(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
-	svc := service.New(service.Config{
-		Store: h.store, Stacks: h.stacks, Sealer: fake.Sealer{}, Events: h.events, Log: log,
-		System: rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"},
-	})
-	srv := httptest.NewServer(api.New(api.Config{Service: svc, Auth: fake.Auth{Password: password}, Log: log, Version: "1.0.0"}))
+	core := service.NewCore(service.CoreConfig{Rack: "test", Events: h.events, Log: log})
+	h.apps = service.NewApps(core, h.store, h.stacks)
+	srv := httptest.NewServer(api.New(api.Config{
+		Apps:     h.apps,
+		Builds:   service.NewBuilds(core, h.store),
+		Releases: service.NewReleases(core, h.store, fake.Sealer{}),
+		System:   service.NewSystem(rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"}),
+		Auth:     fake.Auth{Password: password}, Log: log, Version: "1.0.0",
+	}))
 	t.Cleanup(srv.Close)
 	h.url = srv.URL
 	h.client = h.newClient(password)
@@ -91,7 +98,11 @@ func TestAppsFollowTheirStacks(t *testing.T) {
 	h.stacks.Set("myapp", rack.AppRunning)
 	app, err = h.client.AppGet(ctx, "myapp")
 	require.NoError(t, err)
-	require.Equal(t, "running", app.Status, "a read catches the app up with its stack")
+	require.Equal(t, "creating", app.Status, "a read does not look at the stack")
+	require.NoError(t, h.apps.ReconcileApps(ctx))
+	app, err = h.client.AppGet(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, "running", app.Status, "the sweep catches the app up with its stack")
 
 	apps, err := h.client.AppList(ctx)
 	require.NoError(t, err)
@@ -106,6 +117,7 @@ func TestAppsFollowTheirStacks(t *testing.T) {
 	require.Equal(t, "deleting", app.Status)
 
 	h.stacks.Set("myapp", "")
+	require.NoError(t, h.apps.ReconcileApps(ctx))
 	_, err = h.client.AppGet(ctx, "myapp")
 	requireCode(t, rack.ENOTFOUND, err)
 	apps, err = h.client.AppList(ctx)

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/rackhq/rack/pkg/rack"
-	"github.com/rackhq/rack/pkg/service"
 )
 
 // Authenticator checks the credentials of a request.
@@ -27,10 +26,14 @@ type Authenticator interface {
 	Verify(ctx context.Context, remoteAddr, user, password string) error
 }
 
-// Config wires a Server.
+// Config wires a Server: the use cases of each noun, through the
+// interfaces in nouns.go, and the authenticator.
 type Config struct {
-	Service *service.Service
-	Auth    Authenticator
+	Apps     Apps
+	Builds   Builds
+	Releases Releases
+	System   System
+	Auth     Authenticator
 	// Log should come from Logger, so records carry request ids.
 	Log *slog.Logger
 	// Version is the rack's version, sent back in the Version header.
@@ -39,11 +42,14 @@ type Config struct {
 
 // Server is the API's http.Handler.
 type Server struct {
-	svc     *service.Service
-	auth    Authenticator
-	log     *slog.Logger
-	version string
-	mux     *http.ServeMux
+	apps     Apps
+	builds   Builds
+	releases Releases
+	system   System
+	auth     Authenticator
+	log      *slog.Logger
+	version  string
+	mux      *http.ServeMux
 }
 
 // New returns the API handler.
@@ -51,7 +57,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: c.Service, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
+	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
 	for _, r := range s.Routes() {
 		s.mux.Handle(r.Pattern, s.endpoint(r.Handle))
 	}
@@ -151,21 +157,6 @@ func (s *Server) endpoint(h func(http.ResponseWriter, *http.Request) error) http
 	})
 }
 
-// statusOf maps an error code to an HTTP status, once, for the whole API.
-func statusOf(code string) int {
-	switch code {
-	case rack.EINVALID:
-		return http.StatusBadRequest
-	case rack.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case rack.ENOTFOUND:
-		return http.StatusNotFound
-	case rack.ECONFLICT:
-		return http.StatusConflict
-	}
-	return http.StatusInternalServerError
-}
-
 // errorBody is every error answer.
 type errorBody struct {
 	Error string `json:"error"`
@@ -178,7 +169,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// the client gets the code's generic message.
 		s.log.ErrorContext(r.Context(), "internal error", "error", err.Error())
 	}
-	writeJSON(w, statusOf(code), errorBody{Error: rack.ErrorMessage(err)})
+	writeJSON(w, rack.HTTPStatus(code), errorBody{Error: rack.ErrorMessage(err)})
 }
 
 // writeJSON answers v. It returns nil even when the write fails: the

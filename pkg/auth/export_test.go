@@ -19,3 +19,6 @@ func TrackedAddresses(v *Verifier) int { return v.failures.tracked() }
 
 // AddressKey is addressKey.
 var AddressKey = addressKey
+
+// HasherCost is the cost h hashes at.
+func HasherCost(h Hasher) int { return h.cost() }

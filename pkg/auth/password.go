@@ -30,12 +30,26 @@ const passwordBytes = 20
 // digits 2–7: safe in a URL, a shell and a flag value (no leading "-").
 var passwordEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// Hash returns the bcrypt hash of password at Cost.
-func Hash(password string) ([]byte, error) {
+// Hasher hashes new passwords with bcrypt at Cost; its zero value uses
+// the package's Cost. Tests give a cheap cost (bcrypt.MinCost) by making
+// their own, so that no test pays a production hash.
+type Hasher struct {
+	Cost int
+}
+
+func (h Hasher) cost() int {
+	if h.Cost == 0 {
+		return Cost
+	}
+	return h.Cost
+}
+
+// Hash returns the bcrypt hash of password.
+func (h Hasher) Hash(password string) ([]byte, error) {
 	if err := validatePassword(password); err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), Cost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), h.cost())
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}

@@ -14,13 +14,20 @@ import (
 
 func TestHash(t *testing.T) {
 	longest := strings.Repeat("p", auth.MaxPasswordLength)
-	hash, err := auth.Hash(longest)
+	hash, err := cheap.Hash(longest)
 	require.NoError(t, err)
 	require.NoError(t, bcrypt.CompareHashAndPassword(hash, []byte(longest)))
 	require.Error(t, bcrypt.CompareHashAndPassword(hash, []byte(longest[1:])))
 	cost, err := bcrypt.Cost(hash)
 	require.NoError(t, err)
-	require.Equal(t, auth.Cost, cost)
+	require.Equal(t, bcrypt.MinCost, cost)
+}
+
+// TestDefaultCost: a Hasher's zero value hashes at Cost, which stays well
+// above bcrypt's default. (Checked without paying for such a hash.)
+func TestDefaultCost(t *testing.T) {
+	require.Equal(t, auth.Cost, auth.HasherCost(auth.Hasher{}))
+	require.Equal(t, 5, auth.HasherCost(auth.Hasher{Cost: 5}))
 	require.GreaterOrEqual(t, auth.Cost, 10)
 }
 
@@ -30,7 +37,7 @@ func TestHashRefuses(t *testing.T) {
 		"too long": strings.Repeat("p", auth.MaxPasswordLength+1),
 	} {
 		t.Run(name, func(t *testing.T) {
-			hash, err := auth.Hash(password)
+			hash, err := cheap.Hash(password)
 			require.Nil(t, hash)
 			require.Equal(t, rack.EINVALID, rack.ErrorCode(err), "%v", err)
 		})

@@ -54,6 +54,8 @@ type Verifier struct {
 
 	// compare is bcrypt.CompareHashAndPassword; tests count its calls.
 	compare func(hash, password []byte) error
+	// placeholder is compared against when no hash can be read.
+	placeholder func() []byte
 
 	// refreshing holds one token while the hash is being read, so that
 	// concurrent requests after the TTL make one call to the source, not
@@ -101,6 +103,12 @@ func WithFailureMemory(addresses int, window time.Duration) Option {
 	return func(v *Verifier) { v.failures = newFailures(addresses, window) }
 }
 
+// WithHasher sets how the placeholder compared against a missing hash is
+// made (default: at Cost, as new hashes are).
+func WithHasher(h Hasher) Option {
+	return func(v *Verifier) { v.placeholder = newPlaceholder(h) }
+}
+
 // NewVerifier returns a Verifier of the hash hashes gives.
 func NewVerifier(hashes HashSource, opts ...Option) *Verifier {
 	key := make([]byte, sha256.Size)
@@ -108,16 +116,17 @@ func NewVerifier(hashes HashSource, opts ...Option) *Verifier {
 	// instead if the system cannot provide randomness.
 	_, _ = rand.Read(key)
 	v := &Verifier{
-		hashes:     hashes,
-		now:        rack.SystemClock,
-		sleep:      sleepContext,
-		ttl:        DefaultTTL,
-		baseDelay:  DefaultBaseDelay,
-		maxDelay:   DefaultMaxDelay,
-		key:        key,
-		failures:   newFailures(DefaultMaxAddresses, DefaultFailureWindow),
-		compare:    bcrypt.CompareHashAndPassword,
-		refreshing: make(chan struct{}, 1),
+		hashes:      hashes,
+		now:         rack.SystemClock,
+		sleep:       sleepContext,
+		ttl:         DefaultTTL,
+		baseDelay:   DefaultBaseDelay,
+		maxDelay:    DefaultMaxDelay,
+		key:         key,
+		failures:    newFailures(DefaultMaxAddresses, DefaultFailureWindow),
+		compare:     bcrypt.CompareHashAndPassword,
+		refreshing:  make(chan struct{}, 1),
+		placeholder: newPlaceholder(Hasher{}),
 	}
 	for _, opt := range opts {
 		opt(v)
@@ -158,7 +167,7 @@ func (v *Verifier) check(ctx context.Context, user, password string) error {
 	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(Username)) == 1
 	hash, err := v.currentHash(ctx)
 	if err != nil {
-		_ = v.compare(placeholderHash(), []byte(password))
+		_ = v.compare(v.placeholder(), []byte(password))
 		return unauthorized(err)
 	}
 	passwordOK := v.passwordMatches(hash, password)
@@ -253,14 +262,17 @@ func unauthorized(cause error) error {
 	return fmt.Errorf("%w: %w", err, cause)
 }
 
-// placeholderHash is compared against when there is no hash to compare
-// against, so that a missing hash costs what a wrong password does. It is
-// made on first use: a process that always finds its hash never pays for it.
-// Should hashing fail, the nil result only makes that comparison quick.
-var placeholderHash = sync.OnceValue(func() []byte {
-	hash, _ := bcrypt.GenerateFromPassword([]byte(rand.Text()), Cost)
-	return hash
-})
+// newPlaceholder returns the hash compared against when there is no hash
+// to compare against, so that a missing hash costs what a wrong password
+// does. It is made on first use: a process that always finds its hash
+// never pays for it. Should hashing fail, the nil result only makes that
+// comparison quick.
+func newPlaceholder(h Hasher) func() []byte {
+	return sync.OnceValue(func() []byte {
+		hash, _ := h.Hash(rand.Text())
+		return hash
+	})
+}
 
 // sleepContext is the real Sleep.
 func sleepContext(ctx context.Context, d time.Duration) error {

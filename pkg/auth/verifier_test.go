@@ -104,11 +104,14 @@ func (s *fakeSleep) take() []time.Duration {
 	return d
 }
 
-// quickHash hashes at bcrypt's lowest cost: the Verifier honours any cost,
-// and tests need not pay for a real one.
+// cheap hashes at bcrypt's lowest cost: the Verifier honours any cost, and
+// tests need not pay for a real one.
+var cheap = auth.Hasher{Cost: bcrypt.MinCost}
+
+// quickHash hashes password cheaply.
 func quickHash(t testing.TB, password string) []byte {
 	t.Helper()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	hash, err := cheap.Hash(password)
 	require.NoError(t, err)
 	return hash
 }
@@ -129,6 +132,7 @@ func newFixture(t testing.TB, opts ...auth.Option) *fixture {
 		sleep:  &fakeSleep{},
 	}
 	opts = append([]auth.Option{
+		auth.WithHasher(cheap),
 		auth.WithTTL(ttl),
 		auth.WithClock(f.clock.Now),
 		auth.WithSleep(f.sleep.Sleep),
@@ -176,7 +180,7 @@ func TestVerifyFailuresLookAlike(t *testing.T) {
 			if hashes == nil {
 				hashes = &fakeHashes{hash: quickHash(t, password)}
 			}
-			v := auth.NewVerifier(hashes, auth.WithSleep((&fakeSleep{}).Sleep))
+			v := auth.NewVerifier(hashes, auth.WithHasher(cheap), auth.WithSleep((&fakeSleep{}).Sleep))
 			err := v.Verify(context.Background(), addr, tc.user, tc.password)
 			require.Equal(t, rack.EUNAUTHORIZED, rack.ErrorCode(err), "%v", err)
 			if message == "" {
@@ -372,7 +376,7 @@ func TestVerifyParallelGuessesWaitLonger(t *testing.T) {
 func TestVerifyHonoursCancellation(t *testing.T) {
 	// The real sleep, with a wait no test could sit through.
 	hashes := &fakeHashes{hash: quickHash(t, password)}
-	v := auth.NewVerifier(hashes, auth.WithDelays(time.Hour, time.Hour))
+	v := auth.NewVerifier(hashes, auth.WithHasher(cheap), auth.WithDelays(time.Hour, time.Hour))
 	compares := auth.CountCompares(v)
 	require.Error(t, v.Verify(context.Background(), addr, auth.Username, "wrong"))
 
@@ -413,7 +417,7 @@ func TestVerifyConcurrent(t *testing.T) {
 // BenchmarkVerify compares a check that runs bcrypt at auth.Cost with one
 // answered from the cache.
 func BenchmarkVerify(b *testing.B) {
-	hash, err := auth.Hash(password)
+	hash, err := auth.Hasher{}.Hash(password)
 	require.NoError(b, err)
 	hashes := &fakeHashes{hash: hash}
 	ctx := context.Background()

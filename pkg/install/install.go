@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -105,12 +106,6 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// ArtifactsBucket is where racks of an account and region keep their
-// code, one bucket shared by every rack there.
-func ArtifactsBucket(account, region string) string {
-	return fmt.Sprintf("rack-artifacts-%s-%s", account, region)
-}
-
 // Install uploads the code and creates the rack stack, then waits for it.
 func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 	if err := ValidateName(o.Name); err != nil {
@@ -142,8 +137,11 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 		TemplateURL:  aws.String(templateURL),
 		Parameters:   stackParams(params, nil),
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
-		Tags:         []cfntypes.Tag{{Key: aws.String("Rack"), Value: aws.String(o.Name)}, {Key: aws.String("Type"), Value: aws.String("rack")}},
-		OnFailure:    cfntypes.OnFailureDelete,
+		Tags: []cfntypes.Tag{
+			{Key: aws.String(names.TagRack), Value: aws.String(o.Name)},
+			{Key: aws.String(names.TagType), Value: aws.String(names.TagTypeRack)},
+		},
+		OnFailure: cfntypes.OnFailureDelete,
 	})
 	// The stack was absent a moment ago: "already exists" is this very
 	// request, retried by the SDK after a lost answer.
@@ -188,20 +186,20 @@ func (i *Installer) upload(ctx context.Context, dir string, template []byte) (st
 		fmt.Fprintf(h, "%s %d\n", filepath.Base(z), len(data))
 		h.Write(data)
 	}
-	id, err := i.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	bucket, err := i.artifacts(ctx)
 	if err != nil {
-		return "", "", "", fmt.Errorf("who am I: %w", err)
+		return "", "", "", err
 	}
-	bucket := ArtifactsBucket(aws.ToString(id.Account), i.Region)
 	if err := i.ensureBucket(ctx, bucket); err != nil {
 		return "", "", "", err
 	}
 	prefix := "code/" + hex.EncodeToString(h.Sum(nil))[:16] + "/"
 	for n, z := range zips {
 		_, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
-			Bucket: aws.String(bucket),
-			Key:    aws.String(prefix + filepath.Base(z)),
-			Body:   bytes.NewReader(contents[n]),
+			Bucket:              aws.String(bucket.name),
+			ExpectedBucketOwner: aws.String(bucket.owner),
+			Key:                 aws.String(prefix + filepath.Base(z)),
+			Body:                bytes.NewReader(contents[n]),
 		})
 		if err != nil {
 			return "", "", "", fmt.Errorf("upload %s: %w", filepath.Base(z), err)
@@ -209,27 +207,67 @@ func (i *Installer) upload(ctx context.Context, dir string, template []byte) (st
 	}
 	sum := sha256.Sum256(compact.Bytes())
 	key := "templates/" + hex.EncodeToString(sum[:8]) + ".json"
-	if _, err := i.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(compact.Bytes())}); err != nil {
+	if _, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket.name), ExpectedBucketOwner: aws.String(bucket.owner), Key: aws.String(key), Body: bytes.NewReader(compact.Bytes()),
+	}); err != nil {
 		return "", "", "", fmt.Errorf("upload template: %w", err)
 	}
 	// Path-style, which CloudFormation reads in every region.
-	return bucket, prefix, fmt.Sprintf("https://s3.%s.amazonaws.com/%s/%s", i.Region, bucket, key), nil
+	return bucket.name, prefix, fmt.Sprintf("https://s3.%s.amazonaws.com/%s/%s", i.Region, bucket.name, key), nil
 }
 
-func (i *Installer) ensureBucket(ctx context.Context, bucket string) error {
-	if _, err := i.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err == nil {
-		return nil
+// bucket is the artifacts bucket of the caller's account: every call on it
+// says which account must own it, so that a bucket of the same name in
+// someone else's account is never written to, read or emptied.
+type bucket struct {
+	name, owner string
+}
+
+// artifacts is the caller's artifacts bucket in the installer's region.
+func (i *Installer) artifacts(ctx context.Context) (bucket, error) {
+	id, err := i.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return bucket{}, fmt.Errorf("who am I: %w", err)
 	}
-	in := &s3.CreateBucketInput{Bucket: aws.String(bucket)}
+	account := aws.ToString(id.Account)
+	return bucket{name: names.ArtifactsBucket(account, i.Region), owner: account}, nil
+}
+
+// ensureBucket makes the artifacts bucket unless the account has it. One
+// of that name in another account is a conflict: the installer never uses
+// it.
+func (i *Installer) ensureBucket(ctx context.Context, b bucket) error {
+	_, err := i.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.name), ExpectedBucketOwner: aws.String(b.owner)})
+	switch {
+	case err == nil:
+		return nil
+	case !isNotFound(err):
+		// A 403: another account owns it, or this one may not read it.
+		return rack.Errorf(rack.ECONFLICT, "the artifacts bucket %s is not one account %s can use (another account owns it, or access is denied): the installer uses only a bucket of its own account", b.name, b.owner)
+	}
+	in := &s3.CreateBucketInput{Bucket: aws.String(b.name)}
 	if i.Region != "" && i.Region != "us-east-1" {
 		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(i.Region)}
 	}
-	_, err := i.S3.CreateBucket(ctx, in)
+	_, err = i.S3.CreateBucket(ctx, in)
 	var owned *s3types.BucketAlreadyOwnedByYou
-	if err != nil && !errors.As(err, &owned) {
-		return fmt.Errorf("create bucket %s: %w", bucket, err)
+	var taken *s3types.BucketAlreadyExists
+	switch {
+	case err == nil, errors.As(err, &owned):
+		return nil
+	case errors.As(err, &taken):
+		return rack.Errorf(rack.ECONFLICT, "the artifacts bucket %s belongs to another account: the installer uses only a bucket of account %s", b.name, b.owner)
 	}
-	return nil
+	return fmt.Errorf("create bucket %s: %w", b.name, err)
+}
+
+// isNotFound reports whether err is S3's answer for a bucket that does
+// not exist (HeadBucket has no body, so only its status tells).
+func isNotFound(err error) bool {
+	var missing *s3types.NotFound
+	var noBucket *s3types.NoSuchBucket
+	var api smithy.APIError
+	return errors.As(err, &missing) || errors.As(err, &noBucket) || (errors.As(err, &api) && (api.ErrorCode() == "NotFound" || api.ErrorCode() == "NoSuchBucket"))
 }
 
 // stackParams turns values into stack parameters; keep names keep their

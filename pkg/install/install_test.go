@@ -28,7 +28,6 @@ func TestValidateName(t *testing.T) {
 	for _, bad := range []string{"", "Dev", "my_rack", "-x", "a-very-long-rack-name-over-thirty"} {
 		require.Equal(t, rack.EINVALID, rack.ErrorCode(ValidateName(bad)), bad)
 	}
-	require.Equal(t, "rack-artifacts-123456789012-eu-west-1", ArtifactsBucket("123456789012", "eu-west-1"))
 }
 
 // events is a CloudFormation whose DescribeStackEvents pages a fixed list,

@@ -13,9 +13,9 @@ import (
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -69,7 +69,9 @@ func (i *Installer) Uninstall(ctx context.Context, name string) error {
 	if _, err := i.describe(ctx, name); err != nil {
 		return err
 	}
-	apps, err := i.stacks(ctx, func(tags map[string]string) bool { return tags["Rack"] == name && tags["Type"] == "app" })
+	apps, err := i.stacks(ctx, func(tags map[string]string) bool {
+		return tags[names.TagRack] == name && tags[names.TagType] == names.TagTypeApp
+	})
 	if err != nil {
 		return err
 	}
@@ -78,15 +80,15 @@ func (i *Installer) Uninstall(ctx context.Context, name string) error {
 			return err
 		}
 	}
-	racks, err := i.stacks(ctx, func(tags map[string]string) bool { return tags["Type"] == "rack" })
+	racks, err := i.stacks(ctx, func(tags map[string]string) bool { return tags[names.TagType] == names.TagTypeRack })
 	if err != nil || len(racks) > 0 {
 		return err
 	}
-	id, err := i.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	b, err := i.artifacts(ctx)
 	if err != nil {
-		return fmt.Errorf("who am I: %w", err)
+		return err
 	}
-	return i.deleteBucket(ctx, ArtifactsBucket(aws.ToString(id.Account), i.Region))
+	return i.deleteBucket(ctx, b)
 }
 
 // stacks names the live stacks whose tags match.
@@ -132,25 +134,26 @@ func (i *Installer) deleteStack(ctx context.Context, name string) error {
 	return rack.Errorf(rack.EINTERNAL, "delete stack %s: %s %s", name, stack.StackStatus, aws.ToString(stack.StackStatusReason))
 }
 
-// deleteBucket empties and deletes a bucket; a missing one is fine.
-func (i *Installer) deleteBucket(ctx context.Context, bucket string) error {
+// deleteBucket empties and deletes the artifacts bucket; a missing one is
+// fine, and one of another account is never touched.
+func (i *Installer) deleteBucket(ctx context.Context, b bucket) error {
+	bucket, owner := aws.String(b.name), aws.String(b.owner)
 	var token *string
 	for {
-		out, err := i.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), ContinuationToken: token})
-		var missing *s3types.NoSuchBucket
-		if errors.As(err, &missing) {
+		out, err := i.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket, ExpectedBucketOwner: owner, ContinuationToken: token})
+		if isNotFound(err) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("list %s: %w", bucket, err)
+			return fmt.Errorf("list %s: %w", b.name, err)
 		}
 		if len(out.Contents) > 0 {
 			var ids []s3types.ObjectIdentifier
 			for _, o := range out.Contents {
 				ids = append(ids, s3types.ObjectIdentifier{Key: o.Key})
 			}
-			if _, err := i.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &s3types.Delete{Objects: ids}}); err != nil {
-				return fmt.Errorf("empty %s: %w", bucket, err)
+			if _, err := i.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: bucket, ExpectedBucketOwner: owner, Delete: &s3types.Delete{Objects: ids}}); err != nil {
+				return fmt.Errorf("empty %s: %w", b.name, err)
 			}
 		}
 		if !aws.ToBool(out.IsTruncated) {
@@ -158,8 +161,8 @@ func (i *Installer) deleteBucket(ctx context.Context, bucket string) error {
 		}
 		token = out.NextContinuationToken
 	}
-	if _, err := i.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		return fmt.Errorf("delete bucket %s: %w", bucket, err)
+	if _, err := i.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: bucket, ExpectedBucketOwner: owner}); err != nil {
+		return fmt.Errorf("delete bucket %s: %w", b.name, err)
 	}
 	return nil
 }

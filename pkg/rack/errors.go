@@ -61,3 +61,42 @@ func ErrorMessage(err error) string {
 func IsCode(err error, code string) bool {
 	return err != nil && ErrorCode(err) == code
 }
+
+// httpStatuses is the one table between error codes and HTTP statuses. The
+// API answers an error with the first status of its code; the client reads
+// any status of the table back as its code, so both directions come from
+// these lines.
+var httpStatuses = []struct {
+	code   string
+	status int
+}{
+	{EINVALID, 400},
+	{EUNAUTHORIZED, 401},
+	{ENOTFOUND, 404},
+	{ECONFLICT, 409},
+	{EINTERNAL, 500},
+	// Read back only: statuses a proxy in front of the API may answer.
+	{EUNAUTHORIZED, 403},
+	{EINVALID, 413},
+}
+
+// HTTPStatus is the HTTP status an error code is answered with.
+func HTTPStatus(code string) int {
+	for _, s := range httpStatuses {
+		if s.code == code {
+			return s.status
+		}
+	}
+	return 500
+}
+
+// CodeOfHTTPStatus is the error code an HTTP error status stands for;
+// EINTERNAL for a status the table does not name.
+func CodeOfHTTPStatus(status int) string {
+	for _, s := range httpStatuses {
+		if s.status == status {
+			return s.code
+		}
+	}
+	return EINTERNAL
+}

@@ -145,3 +145,19 @@ func TestEnvironment(t *testing.T) {
 	require.Equal(t, "env unchanged", rack.DescribeChange(old, old))
 	require.Equal(t, "env add:A", rack.DescribeChange(nil, rack.Environment{"A": ""}))
 }
+
+// TestHTTPStatuses: every code is answered with its status and read back
+// as itself, and the statuses only read back map to their codes.
+func TestHTTPStatuses(t *testing.T) {
+	for code, status := range map[string]int{
+		rack.EINVALID: 400, rack.EUNAUTHORIZED: 401, rack.ENOTFOUND: 404, rack.ECONFLICT: 409, rack.EINTERNAL: 500,
+	} {
+		require.Equal(t, status, rack.HTTPStatus(code), code)
+		require.Equal(t, code, rack.CodeOfHTTPStatus(status), status)
+	}
+	require.Equal(t, 500, rack.HTTPStatus("no-such-code"))
+	require.Equal(t, rack.EUNAUTHORIZED, rack.CodeOfHTTPStatus(403))
+	require.Equal(t, rack.EINVALID, rack.CodeOfHTTPStatus(413))
+	require.Equal(t, rack.EINTERNAL, rack.CodeOfHTTPStatus(502))
+	require.Equal(t, rack.EINTERNAL, rack.CodeOfHTTPStatus(418))
+}

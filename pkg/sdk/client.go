@@ -114,18 +114,7 @@ func responseError(status int, body []byte) error {
 	if json.Unmarshal(body, &e) == nil && e.Error != "" {
 		msg = e.Error
 	}
-	code := rack.EINTERNAL
-	switch status {
-	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-		code = rack.EINVALID
-	case http.StatusUnauthorized, http.StatusForbidden:
-		code = rack.EUNAUTHORIZED
-	case http.StatusNotFound:
-		code = rack.ENOTFOUND
-	case http.StatusConflict:
-		code = rack.ECONFLICT
-	}
-	return rack.Errorf(code, "%s", msg)
+	return rack.Errorf(rack.CodeOfHTTPStatus(status), "%s", msg)
 }
 
 func pageQuery(p rack.Page) url.Values {

@@ -2,16 +2,31 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
+// Apps creates and deletes apps, and keeps their status current with
+// their stacks. Reads read the store only: the stack status event trigger
+// and the reconcile sweep are what bring an app's status current.
+type Apps struct {
+	*Core
+	store  rack.AppStore
+	stacks Stacks
+}
+
+// NewApps returns the apps use cases.
+func NewApps(core *Core, store rack.AppStore, stacks Stacks) *Apps {
+	return &Apps{Core: core, store: store, stacks: stacks}
+}
+
 // CreateApp records a new app as creating and starts creating its stack.
 // If the stack cannot be started, the record is removed again, so a failed
 // create leaves nothing behind and can simply be retried.
-func (s *Service) CreateApp(ctx context.Context, name string) (rack.App, error) {
+func (s *Apps) CreateApp(ctx context.Context, name string) (rack.App, error) {
 	if err := rack.ValidateAppName(name); err != nil {
 		return rack.App{}, err
 	}
@@ -28,48 +43,37 @@ func (s *Service) CreateApp(ctx context.Context, name string) (rack.App, error) 
 	return app, nil
 }
 
-// GetApp reads an app, first bringing its status up to date with its stack
-// when a change is under way.
-func (s *Service) GetApp(ctx context.Context, name string) (rack.App, error) {
-	app, err := s.store.GetApp(ctx, name)
-	if err != nil {
-		return rack.App{}, err
-	}
-	return s.reconcile(ctx, app)
+// GetApp reads an app as the store has it: one read, no write, whatever
+// its stack is doing.
+func (s *Apps) GetApp(ctx context.Context, name string) (rack.App, error) {
+	return s.store.GetApp(ctx, name)
 }
 
-// ListApps lists apps by name, each brought up to date like GetApp.
-func (s *Service) ListApps(ctx context.Context, page rack.Page) ([]rack.App, string, error) {
-	apps, next, err := s.store.ListApps(ctx, page)
-	if err != nil {
-		return nil, "", err
-	}
-	out := apps[:0]
-	for _, app := range apps {
-		app, err := s.reconcile(ctx, app)
-		switch {
-		case rack.IsCode(err, rack.ENOTFOUND):
-			continue // deleted just now
-		case err != nil:
-			return nil, "", err
-		}
-		out = append(out, app)
-	}
-	return out, next, nil
+// ListApps lists apps by name as the store has them.
+func (s *Apps) ListApps(ctx context.Context, page rack.Page) ([]rack.App, string, error) {
+	return s.store.ListApps(ctx, page)
 }
 
 // ReconcileApps brings every app in flight up to date with its stack: the
 // sweep that makes sure a lost or late stack event never leaves an app
-// stuck.
-func (s *Service) ReconcileApps(ctx context.Context) error {
+// stuck. An app whose stack cannot be read is skipped, and named in the
+// error, so that one app never holds the others back.
+func (s *Apps) ReconcileApps(ctx context.Context) error {
 	page := rack.Page{Limit: rack.MaxPageLimit}
+	var errs []error
 	for {
-		_, next, err := s.ListApps(ctx, page)
+		apps, next, err := s.store.ListApps(ctx, page)
 		if err != nil {
-			return fmt.Errorf("reconcile apps: %w", err)
+			return errors.Join(append(errs, fmt.Errorf("reconcile apps: %w", err))...)
+		}
+		for _, app := range apps {
+			_, err := s.reconcile(ctx, app)
+			if err != nil && !rack.IsCode(err, rack.ENOTFOUND) {
+				errs = append(errs, err)
+			}
 		}
 		if next == "" {
-			return nil
+			return errors.Join(errs...)
 		}
 		page.Cursor = next
 	}
@@ -77,10 +81,16 @@ func (s *Service) ReconcileApps(ctx context.Context) error {
 
 // DeleteApp starts deleting an app's stack and marks the app deleting; the
 // records go when the stack is gone. Deleting an app already being deleted
-// is not an error.
-func (s *Service) DeleteApp(ctx context.Context, name string) (rack.App, error) {
-	app, err := s.GetApp(ctx, name)
+// is not an error. A stack under the app's name that the rack did not make
+// is left alone: ECONFLICT.
+func (s *Apps) DeleteApp(ctx context.Context, name string) (rack.App, error) {
+	app, err := s.store.GetApp(ctx, name)
 	if err != nil {
+		return rack.App{}, err
+	}
+	// The store may lag the stack (an event on its way): a write may ask
+	// the stack before it decides.
+	if app, err = s.reconcile(ctx, app); err != nil {
 		return rack.App{}, err
 	}
 	if app.Status == rack.AppDeleting {
@@ -100,7 +110,7 @@ func (s *Service) DeleteApp(ctx context.Context, name string) (rack.App, error) 
 // ApplyStackStatus moves an app to the status its stack reports; it is how
 // both stack status events and reads keep apps current. A status the app
 // may not move to (a late or replayed event) is ignored.
-func (s *Service) ApplyStackStatus(ctx context.Context, name string, status rack.AppStatus, reason string) (rack.App, error) {
+func (s *Apps) ApplyStackStatus(ctx context.Context, name string, status rack.AppStatus, reason string) (rack.App, error) {
 	app, err := s.store.GetApp(ctx, name)
 	if err != nil {
 		return rack.App{}, err
@@ -112,7 +122,7 @@ func (s *Service) ApplyStackStatus(ctx context.Context, name string, status rack
 // app and everything kept under it. Only an app being deleted is removed: a
 // late DELETE_COMPLETE of an earlier stack of the same name must not delete
 // an app created again since.
-func (s *Service) AppDeleted(ctx context.Context, name string) error {
+func (s *Apps) AppDeleted(ctx context.Context, name string) error {
 	app, err := s.store.GetApp(ctx, name)
 	if rack.IsCode(err, rack.ENOTFOUND) {
 		return nil
@@ -135,7 +145,7 @@ func (s *Service) AppDeleted(ctx context.Context, name string) error {
 }
 
 // announce publishes the end of an app's create or update.
-func (s *Service) announce(ctx context.Context, app string, from, to rack.AppStatus, reason string) {
+func (s *Apps) announce(ctx context.Context, app string, from, to rack.AppStatus, reason string) {
 	action := map[rack.AppStatus]string{rack.AppCreating: events.ActionAppCreate, rack.AppUpdating: events.ActionAppUpdate}[from]
 	switch {
 	case action == "":
@@ -147,7 +157,7 @@ func (s *Service) announce(ctx context.Context, app string, from, to rack.AppSta
 }
 
 // reconcile asks the stack where a changing app is, and records it.
-func (s *Service) reconcile(ctx context.Context, app rack.App) (rack.App, error) {
+func (s *Apps) reconcile(ctx context.Context, app rack.App) (rack.App, error) {
 	switch app.Status {
 	case rack.AppCreating, rack.AppUpdating, rack.AppDeleting:
 	default:
@@ -162,6 +172,8 @@ func (s *Service) reconcile(ctx context.Context, app rack.App) (rack.App, error)
 		return rack.App{}, rack.Errorf(rack.ENOTFOUND, "app %s not found", app.Name)
 	case rack.IsCode(err, rack.ENOTFOUND):
 		status, reason = rack.AppFailed, "its stack is missing"
+	case rack.IsCode(err, rack.ECONFLICT):
+		status, reason = rack.AppFailed, rack.ErrorMessage(err)
 	case err != nil:
 		return rack.App{}, fmt.Errorf("app %s: %w", app.Name, err)
 	}
@@ -170,7 +182,7 @@ func (s *Service) reconcile(ctx context.Context, app rack.App) (rack.App, error)
 
 // applyStatus writes app's new status if it may move there, rereading once
 // if someone else wrote in between.
-func (s *Service) applyStatus(ctx context.Context, app rack.App, status rack.AppStatus, reason string) (rack.App, error) {
+func (s *Apps) applyStatus(ctx context.Context, app rack.App, status rack.AppStatus, reason string) (rack.App, error) {
 	for attempt := 0; ; attempt++ {
 		if app.Status == status || !app.Status.CanMoveTo(status) {
 			return app, nil

@@ -9,6 +9,28 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 )
 
+// ReleaseStore is what Releases keeps and reads.
+type ReleaseStore interface {
+	GetApp(ctx context.Context, name string) (rack.App, error)
+	GetBuild(ctx context.Context, app, id string) (rack.Build, error)
+	CreateRelease(ctx context.Context, release rack.Release) (rack.Release, error)
+	GetRelease(ctx context.Context, app, id string) (rack.Release, error)
+	ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error)
+}
+
+// Releases makes and reads apps' releases, and keeps their environments
+// sealed.
+type Releases struct {
+	*Core
+	store  ReleaseStore
+	sealer Sealer
+}
+
+// NewReleases returns the releases use cases.
+func NewReleases(core *Core, store ReleaseStore, sealer Sealer) *Releases {
+	return &Releases{Core: core, store: store, sealer: sealer}
+}
+
 // ReleaseOptions says what a new release changes from the app's latest
 // one. At least one of Build and Env is set.
 type ReleaseOptions struct {
@@ -18,7 +40,7 @@ type ReleaseOptions struct {
 }
 
 // ListReleases lists an app's releases newest first.
-func (s *Service) ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error) {
+func (s *Releases) ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error) {
 	if _, err := s.store.GetApp(ctx, app); err != nil {
 		return nil, "", err
 	}
@@ -26,7 +48,7 @@ func (s *Service) ListReleases(ctx context.Context, app string, page rack.Page) 
 }
 
 // GetRelease reads one release of an app, with its environment opened.
-func (s *Service) GetRelease(ctx context.Context, app, id string) (rack.Release, rack.Environment, error) {
+func (s *Releases) GetRelease(ctx context.Context, app, id string) (rack.Release, rack.Environment, error) {
 	if _, err := s.store.GetApp(ctx, app); err != nil {
 		return rack.Release{}, nil, err
 	}
@@ -43,7 +65,7 @@ func (s *Service) GetRelease(ctx context.Context, app, id string) (rack.Release,
 
 // Environment returns the environment of an app's latest release, which
 // is what the next release starts from (empty before the first).
-func (s *Service) Environment(ctx context.Context, app string) (rack.Environment, error) {
+func (s *Releases) Environment(ctx context.Context, app string) (rack.Environment, error) {
 	if _, err := s.store.GetApp(ctx, app); err != nil {
 		return nil, err
 	}
@@ -57,7 +79,7 @@ func (s *Service) Environment(ctx context.Context, app string) (rack.Environment
 // CreateRelease makes a new release of an app from its latest release with
 // the build and/or environment replaced. As in Convox, every change of
 // environment is a new release; promoting it is a separate step.
-func (s *Service) CreateRelease(ctx context.Context, app string, opts ReleaseOptions) (rack.Release, error) {
+func (s *Releases) CreateRelease(ctx context.Context, app string, opts ReleaseOptions) (rack.Release, error) {
 	if opts.Build == nil && opts.Env == nil {
 		return rack.Release{}, rack.Errorf(rack.EINVALID, "a new release needs a build or an environment")
 	}
@@ -124,7 +146,7 @@ func (s *Service) CreateRelease(ctx context.Context, app string, opts ReleaseOpt
 }
 
 // latestRelease returns an app's newest release, if it has one.
-func (s *Service) latestRelease(ctx context.Context, app string) (rack.Release, bool, error) {
+func (s *Releases) latestRelease(ctx context.Context, app string) (rack.Release, bool, error) {
 	rs, _, err := s.store.ListReleases(ctx, app, rack.Page{Limit: 1})
 	if err != nil || len(rs) == 0 {
 		return rack.Release{}, false, err
@@ -132,7 +154,7 @@ func (s *Service) latestRelease(ctx context.Context, app string) (rack.Release, 
 	return rs[0], true, nil
 }
 
-func (s *Service) sealEnv(ctx context.Context, env rack.Environment) ([]byte, error) {
+func (s *Releases) sealEnv(ctx context.Context, env rack.Environment) ([]byte, error) {
 	if env == nil {
 		env = rack.Environment{}
 	}
@@ -147,7 +169,7 @@ func (s *Service) sealEnv(ctx context.Context, env rack.Environment) ([]byte, er
 	return sealed, nil
 }
 
-func (s *Service) openEnv(ctx context.Context, r rack.Release) (rack.Environment, error) {
+func (s *Releases) openEnv(ctx context.Context, r rack.Release) (rack.Environment, error) {
 	env := rack.Environment{}
 	if len(r.Env) == 0 {
 		return env, nil

@@ -1,0 +1,46 @@
+package api
+
+import (
+	"context"
+
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/service"
+)
+
+// The API's view of each noun's use cases: what its routes call, and no
+// more. The types of pkg/service satisfy them; tests may pass anything that
+// does.
+
+// Apps is what the app routes call.
+type Apps interface {
+	CreateApp(ctx context.Context, name string) (rack.App, error)
+	GetApp(ctx context.Context, name string) (rack.App, error)
+	ListApps(ctx context.Context, page rack.Page) ([]rack.App, string, error)
+	DeleteApp(ctx context.Context, name string) (rack.App, error)
+}
+
+// Builds is what the build routes call.
+type Builds interface {
+	ListBuilds(ctx context.Context, app string, page rack.Page) ([]rack.Build, string, error)
+	GetBuild(ctx context.Context, app, id string) (rack.Build, error)
+}
+
+// Releases is what the release and environment routes call.
+type Releases interface {
+	ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error)
+	GetRelease(ctx context.Context, app, id string) (rack.Release, rack.Environment, error)
+	Environment(ctx context.Context, app string) (rack.Environment, error)
+	CreateRelease(ctx context.Context, app string, opts service.ReleaseOptions) (rack.Release, error)
+}
+
+// System is what the system route calls.
+type System interface {
+	System(ctx context.Context) (rack.System, error)
+}
+
+var (
+	_ Apps     = (*service.Apps)(nil)
+	_ Builds   = (*service.Builds)(nil)
+	_ Releases = (*service.Releases)(nil)
+	_ System   = (*service.System)(nil)
+)

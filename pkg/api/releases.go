@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/sdk"
+	"github.com/rackhq/rack/pkg/service"
+)
+
+func releaseView(r rack.Release) sdk.Release {
+	return sdk.Release{ID: r.ID, App: r.App, Build: r.Build, Description: r.Description, Status: string(r.Status), Manifest: r.Manifest, Created: r.Created}
+}
+
+func (s *Server) environment(w http.ResponseWriter, r *http.Request) error {
+	env, err := s.releases.Environment(r.Context(), r.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, env)
+}
+
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	releases, next, err := s.releases.ListReleases(r.Context(), r.PathValue("app"), p)
+	if err != nil {
+		return err
+	}
+	return writeList(w, releases, next, releaseView)
+}
+
+func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) error {
+	var opts sdk.ReleaseCreateOptions
+	if err := decode(w, r, &opts); err != nil {
+		return err
+	}
+	ro := service.ReleaseOptions{Build: opts.Build, Description: opts.Description}
+	if opts.Env != nil {
+		env := rack.Environment(*opts.Env)
+		ro.Env = &env
+	}
+	rel, err := s.releases.CreateRelease(r.Context(), r.PathValue("app"), ro)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, releaseView(rel))
+}
+
+func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) error {
+	rel, env, err := s.releases.GetRelease(r.Context(), r.PathValue("app"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := releaseView(rel)
+	v.Env = env
+	return writeJSON(w, http.StatusOK, v)
+}

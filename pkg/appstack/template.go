@@ -1,0 +1,34 @@
+// Package appstack is what an app's CloudFormation stack is made of and
+// what its states mean: the template the rack creates it from, the
+// parameters it sets, and the app status each stack status stands for. It
+// calls no AWS API; the CloudFormation adapter (pkg/aws/cfn) and the stack
+// event trigger both read it.
+package appstack
+
+import (
+	_ "embed"
+
+	"github.com/rackhq/rack/pkg/names"
+)
+
+// Template is the template of an app's stack. It is compiled in, so the
+// binary that creates a stack always carries the template it was tested
+// with.
+//
+//go:embed templates/app.json
+var Template string
+
+// The template's parameters that the rack sets.
+const (
+	ParamRepositoryName = "RepositoryName"
+	ParamLogGroupName   = "LogGroupName"
+)
+
+// Parameters are the parameters of app's stack in rack. Those left out
+// (the log retention) take the template's defaults.
+func Parameters(rack, app string) map[string]string {
+	return map[string]string{
+		ParamRepositoryName: names.Repository(rack, app),
+		ParamLogGroupName:   names.LogGroup(rack, app),
+	}
+}

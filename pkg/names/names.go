@@ -1,0 +1,135 @@
+// Package names is the one source of every name the rack gives to AWS and
+// to its own parts: the names of app stacks and their inverse, repositories,
+// log groups, the event bus, the password parameter, tags, stack outputs,
+// the functions' environment variables and the table's key schema. The
+// functions, the CDK app and the dev tools all take them from here, so no
+// two can disagree about one.
+//
+// Rack and app names are lowercase (letters, digits and hyphens, at most 30
+// characters: rack.ValidateAppName). Every name below is a plain
+// concatenation, and the names of app stacks join rack and app with an
+// infix holding capitals, which neither name can hold: so no two (rack, app)
+// pairs share a stack, and no app stack is ever a rack's own stack.
+// names_test.go checks both, and that every result fits AWS's limits. This
+// package imports nothing from the module.
+package names
+
+import "strings"
+
+// appStackInfix joins a rack's name to its app's in the app's stack name.
+// Its capital is what makes the join unambiguous: rack "a-b" with app "c"
+// is "a-b-App-c", rack "a" with app "b-c" is "a-App-b-c".
+const appStackInfix = "-App-"
+
+// AppStack is the name of app's CloudFormation stack: "<rack>-App-<app>".
+func AppStack(rack, app string) string {
+	return AppStackPrefix(rack) + app
+}
+
+// AppStackPrefix starts the name of every app stack of rack, the stacks
+// nested in them included; with "*" after it, it is the pattern of the
+// rack's app stacks in IAM policies and event rules.
+func AppStackPrefix(rack string) string {
+	return rack + appStackInfix
+}
+
+// AppOfStack is the inverse of AppStack: the app whose stack of rack is
+// named stack. Stacks of other racks, the rack's own stack, and stacks
+// nested in an app stack (CloudFormation names them
+// "<parent>-<LogicalId>-<ID>", with capitals no app name has) are not.
+func AppOfStack(rack, stack string) (string, bool) {
+	app, ok := strings.CutPrefix(stack, AppStackPrefix(rack))
+	if !ok || !lowercaseName(app) {
+		return "", false
+	}
+	return app, true
+}
+
+// lowercaseName reports whether s could be a rack or app name as far as
+// inverting names needs: a lowercase letter, then lowercase letters,
+// digits and hyphens.
+func lowercaseName(s string) bool {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// Repository is the name of app's ECR repository: "<rack>/<app>", so an
+// account's repositories group by rack.
+func Repository(rack, app string) string {
+	return RepositoryPrefix(rack) + app
+}
+
+// RepositoryPrefix starts the name of every repository of rack's apps.
+func RepositoryPrefix(rack string) string {
+	return rack + "/"
+}
+
+// LogGroup is the name of app's CloudWatch Logs log group, as Convox
+// spells it: "/convox/<rack>/<app>".
+func LogGroup(rack, app string) string {
+	return LogGroupPrefix(rack) + app
+}
+
+// LogGroupPrefix starts the name of every log group of rack's apps.
+func LogGroupPrefix(rack string) string {
+	return "/convox/" + rack + "/"
+}
+
+// EventBus is the name of rack's EventBridge bus: "<rack>-events".
+func EventBus(rack string) string {
+	return rack + "-events"
+}
+
+// PasswordParameter is the name of the SSM parameter that holds the hash
+// of rack's API password: "/rack/<rack>/password-hash".
+func PasswordParameter(rack string) string {
+	return "/rack/" + rack + "/password-hash"
+}
+
+// ArtifactsBucket is the bucket the installer keeps the racks' code and
+// templates in, one per account and region.
+func ArtifactsBucket(account, region string) string {
+	return "rack-artifacts-" + account + "-" + region
+}
+
+// The tags the rack puts on every app stack; CloudFormation copies them to
+// the stack's resources. The rack acts only on stacks that carry them with
+// its own name and the app's: they are how it tells its stacks from
+// someone else's of the same name.
+const (
+	TagRack     = "Rack"
+	TagApp      = "App"
+	TagType     = "Type"
+	TagTypeApp  = "app"  // an app stack
+	TagTypeRack = "rack" // a rack's own stack
+)
+
+// AppStackTags are the tags of app's stack.
+func AppStackTags(rack, app string) map[string]string {
+	return map[string]string{TagRack: rack, TagApp: app, TagType: TagTypeApp}
+}
+
+// Functions are the rack's Lambda functions, by the folder of functions/
+// their code is built from.
+var Functions = []string{"api", "builds", "formation", "instances", "notifications", "releases"}
+
+// The outputs of the rack stack that tools read.
+const (
+	OutputAPIURL            = "ApiUrl"
+	OutputAPIID             = "ApiId"
+	OutputTableName         = "TableName"
+	OutputBucketName        = "BucketName"
+	OutputEventBusName      = "EventBusName"
+	OutputKeyArn            = "KeyArn"
+	OutputPasswordParameter = "PasswordParameter"
+	OutputDeadLetterQueue   = "DeadLetterQueueUrl"
+	OutputClusterName       = "ClusterName"
+	OutputBuildProject      = "BuildProject"
+)

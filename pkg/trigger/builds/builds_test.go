@@ -1,0 +1,140 @@
+package builds_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"testing"
+
+	awsevents "github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/service"
+	"github.com/rackhq/rack/pkg/testkit/memstore"
+	"github.com/rackhq/rack/pkg/trigger/builds"
+)
+
+// The samples are builds of app myapp on rack dev, by project dev-builder.
+const buildID = "BPLMQWXZTRK"
+
+type world struct {
+	store   *memstore.Store
+	handler *builds.Handler
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	store := memstore.New(nil)
+	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	svc := service.NewBuilds(service.NewCore(service.CoreConfig{Rack: "dev", Log: log}), store)
+	_, err := store.CreateApp(context.Background(), rack.App{Name: "myapp", Status: rack.AppRunning})
+	require.NoError(t, err)
+	_, err = store.CreateBuild(context.Background(), rack.Build{App: "myapp", ID: buildID, Status: rack.BuildCreated})
+	require.NoError(t, err)
+	return &world{store: store, handler: builds.New("dev", "dev-builder", svc, log)}
+}
+
+func sample(t *testing.T, state string) awsevents.CloudWatchEvent {
+	t.Helper()
+	raw, err := os.ReadFile("../../../events/testdata/codebuild-build-state-" + state + ".json")
+	require.NoError(t, err)
+	var ev awsevents.CloudWatchEvent
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	return ev
+}
+
+// withBuild points a sample at build id.
+func withBuild(t *testing.T, ev awsevents.CloudWatchEvent, id string) awsevents.CloudWatchEvent {
+	var d map[string]any
+	require.NoError(t, json.Unmarshal(ev.Detail, &d))
+	vars := d["additional-information"].(map[string]any)["environment"].(map[string]any)["environment-variables"].([]any)
+	for _, v := range vars {
+		if m := v.(map[string]any); m["name"] == "BUILD_ID" {
+			m["value"] = id
+		}
+	}
+	ev.Detail, _ = json.Marshal(d)
+	return ev
+}
+
+func (w *world) build(t *testing.T) rack.Build {
+	b, err := w.store.GetBuild(context.Background(), "myapp", buildID)
+	require.NoError(t, err)
+	return b
+}
+
+func (w *world) handle(t *testing.T, ev awsevents.CloudWatchEvent) {
+	t.Helper()
+	require.NoError(t, w.handler.Handle(context.Background(), withBuild(t, ev, buildID)))
+}
+
+func TestBuildRunsThenCompletes(t *testing.T) {
+	w := newWorld(t)
+	w.handle(t, sample(t, "in-progress"))
+	b := w.build(t)
+	require.Equal(t, rack.BuildRunning, b.Status)
+	require.False(t, b.Started.IsZero())
+
+	w.handle(t, sample(t, "succeeded"))
+	b = w.build(t)
+	require.Equal(t, rack.BuildComplete, b.Status)
+	require.False(t, b.Ended.IsZero())
+	require.Contains(t, b.Logs, "console.aws.amazon.com/cloudwatch")
+
+	// A replay and a late IN_PROGRESS change nothing.
+	version := b.Version
+	w.handle(t, sample(t, "succeeded"))
+	w.handle(t, sample(t, "in-progress"))
+	require.Equal(t, version, w.build(t).Version)
+	require.Equal(t, rack.BuildComplete, w.build(t).Status)
+}
+
+func TestFailedBuildSaysWhy(t *testing.T) {
+	w := newWorld(t)
+	w.handle(t, sample(t, "failed")) // its IN_PROGRESS never came
+	b := w.build(t)
+	require.Equal(t, rack.BuildFailed, b.Status)
+	require.Equal(t, "BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: ./build.sh. Reason: exit status 2", b.Reason)
+	w.handle(t, sample(t, "succeeded"))
+	require.Equal(t, rack.BuildFailed, w.build(t).Status, "a failed build stays failed")
+}
+
+func TestIgnored(t *testing.T) {
+	for name, ev := range map[string]func(t *testing.T) awsevents.CloudWatchEvent{
+		"another project": func(t *testing.T) awsevents.CloudWatchEvent {
+			ev := sample(t, "succeeded")
+			var d map[string]any
+			require.NoError(t, json.Unmarshal(ev.Detail, &d))
+			d["project-name"] = "prod-builder"
+			ev.Detail, _ = json.Marshal(d)
+			return ev
+		},
+		"an unknown build": func(t *testing.T) awsevents.CloudWatchEvent {
+			return withBuild(t, sample(t, "succeeded"), "BZZZZZZZZZZ")
+		},
+		"a malformed build id": func(t *testing.T) awsevents.CloudWatchEvent {
+			return withBuild(t, sample(t, "succeeded"), "not-an-id")
+		},
+		"another kind of event": func(t *testing.T) awsevents.CloudWatchEvent {
+			ev := sample(t, "succeeded")
+			ev.DetailType = "CodeBuild Build Phase Change"
+			return ev
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			ev := ev(t)
+			require.NoError(t, w.handler.Handle(context.Background(), ev))
+			require.Equal(t, rack.BuildCreated, w.build(t).Status)
+		})
+	}
+}
+
+func TestUnreadableEventFails(t *testing.T) {
+	w := newWorld(t)
+	ev := sample(t, "succeeded")
+	ev.Detail = json.RawMessage(`{"build-status": 7}`)
+	require.Error(t, w.handler.Handle(context.Background(), ev))
+}

@@ -1,0 +1,64 @@
+// Package apifn wires the api function: the HTTP API over the rack's
+// table, app stacks, key, password hash and bus, served through API
+// Gateway's Lambda adapter.
+package apifn
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
+	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/rackhq/rack/pkg/api"
+	"github.com/rackhq/rack/pkg/auth"
+	"github.com/rackhq/rack/pkg/aws/cfn"
+	"github.com/rackhq/rack/pkg/aws/kms"
+	"github.com/rackhq/rack/pkg/aws/ssm"
+	"github.com/rackhq/rack/pkg/names"
+	"github.com/rackhq/rack/pkg/service"
+	"github.com/rackhq/rack/pkg/wire"
+	"github.com/rackhq/rack/pkg/wire/core"
+)
+
+// Handler is what API Gateway (HTTP API, payload format 2.0) invokes.
+type Handler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// Function is the api function.
+var Function = wire.Function[Handler]{
+	Name:     "api",
+	Required: []string{names.EnvRack, names.EnvTable, names.EnvKey, names.EnvPasswordParameter},
+	Build: func(env wire.Env, cfg aws.Config, log *slog.Logger) (Handler, error) {
+		return Lambda(NewServer(env, cfg, log.Handler())), nil
+	},
+}
+
+// NewServer wires the API over the rack's resources, logging JSON to log
+// (nil: nowhere) with request ids on every record. The local API serves the
+// same server.
+func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
+	if log == nil {
+		log = slog.DiscardHandler
+	}
+	logger := api.Logger(log)
+	store, uses := core.Store(env, cfg), core.New(env, cfg, logger)
+	return api.New(api.Config{
+		Apps:     service.NewApps(uses, store, cfn.New(cloudformation.NewFromConfig(cfg), env.Rack)),
+		Builds:   service.NewBuilds(uses, store),
+		Releases: service.NewReleases(uses, store, kms.New(kmsapi.NewFromConfig(cfg), env.Key)),
+		System:   service.NewSystem(env.System(cfg.Region)),
+		Auth:     auth.NewVerifier(ssm.NewHashes(ssmapi.NewFromConfig(cfg), env.PasswordParameter)),
+		Log:      logger,
+		Version:  env.Version,
+	})
+}
+
+// Lambda adapts the API to API Gateway HTTP API (payload format 2.0)
+// events.
+func Lambda(s *api.Server) Handler {
+	return httpadapter.NewV2(s).ProxyWithContext
+}

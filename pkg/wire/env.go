@@ -1,0 +1,68 @@
+// Package wire is the rack's composition root: it reads a function's
+// configuration from its environment, builds the AWS SDK configuration
+// Lambda gives it, and starts the function. Each function's own wiring is
+// a package under it (apifn, buildsfn, ...), which builds only the AWS
+// clients that function calls: importing a service client costs a function
+// size and start time whether it calls it or not.
+package wire
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/rackhq/rack/pkg/names"
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+// Env is one rack's configuration, as the rack stack gives it to its
+// functions (the variables are named in pkg/names).
+type Env struct {
+	Rack              string // the rack's name
+	Table             string // the DynamoDB table
+	Key               string // the KMS key that seals app environments
+	PasswordParameter string // the SSM parameter holding the password hash
+	Version           string // "dev" when unset
+	Domain            string // the API's host name, when known
+	Builder           string // the CodeBuild project that builds apps
+	EventBus          string // where rack events go; none are sent without it
+	Webhooks          string // comma-separated URLs rack events are posted to
+	Cluster           string // the ECS cluster's name
+	InstancesGroup    string // the Auto Scaling group of the cluster's instances
+}
+
+// ReadEnv reads an Env. Every variable in required must be set; the
+// missing ones are named in one EINVALID error.
+func ReadEnv(getenv func(string) string, required ...string) (Env, error) {
+	e := Env{
+		Rack:              getenv(names.EnvRack),
+		Table:             getenv(names.EnvTable),
+		Key:               getenv(names.EnvKey),
+		PasswordParameter: getenv(names.EnvPasswordParameter),
+		Version:           getenv(names.EnvVersion),
+		Domain:            getenv(names.EnvDomain),
+		Builder:           getenv(names.EnvBuilder),
+		EventBus:          getenv(names.EnvEventBus),
+		Webhooks:          getenv(names.EnvWebhooks),
+		Cluster:           getenv(names.EnvCluster),
+		InstancesGroup:    getenv(names.EnvInstancesGroup),
+	}
+	var missing []string
+	for _, name := range required {
+		if getenv(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return Env{}, rack.Errorf(rack.EINVALID, "configuration: %s not set", strings.Join(slices.Compact(missing), ", "))
+	}
+	if e.Version == "" {
+		e.Version = "dev"
+	}
+	return e, nil
+}
+
+// System describes the rack from its configuration.
+func (e Env) System(region string) rack.System {
+	return rack.System{Name: e.Rack, Provider: "aws", Region: region, Version: e.Version, Domain: e.Domain}
+}

@@ -1,0 +1,49 @@
+// Package formationfn wires the formation function: the custom resources
+// of the rack stack and the app stacks.
+package formationfn
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/rackhq/rack/pkg/aws/dynamo"
+	"github.com/rackhq/rack/pkg/aws/kms"
+	"github.com/rackhq/rack/pkg/aws/ssm"
+	"github.com/rackhq/rack/pkg/names"
+	"github.com/rackhq/rack/pkg/trigger/formation"
+	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/wire"
+)
+
+// Handler is what CloudFormation invokes.
+type Handler = func(context.Context, json.RawMessage) error
+
+// Function is the formation function. One that cannot be built still
+// answers every request, FAILED: no stack may wait an hour on it.
+var Function = wire.Function[Handler]{
+	Name:     "formation",
+	Required: []string{names.EnvTable, names.EnvKey},
+	Build: func(env wire.Env, cfg aws.Config, log *slog.Logger) (Handler, error) {
+		store := dynamo.New(dynamodb.NewFromConfig(cfg), env.Table, nil)
+		resources := formation.RackResources(formation.Deps{
+			S3:         s3.NewFromConfig(cfg),
+			ECR:        ecr.NewFromConfig(cfg),
+			Parameters: ssm.NewParameters(ssmapi.NewFromConfig(cfg)),
+			Store:      store,
+			Migrations: migrate.All,
+			Log:        log,
+		})
+		return formation.New(formation.Config{Resources: resources, Answers: store, Sealer: kms.New(kmsapi.NewFromConfig(cfg), env.Key), Log: log}).Handle, nil
+	},
+	Broken: func(err error, log *slog.Logger) Handler {
+		return formation.Failing(err, log).Handle
+	},
+}

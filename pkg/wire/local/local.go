@@ -1,0 +1,77 @@
+// Package local is the local rack environment: the API the api function
+// serves, as a plain HTTP server on the developer's machine, over the
+// emulator or a deployed rack's resources. It is for the dev loop only; no
+// function links it.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/rackhq/rack/pkg/auth"
+	"github.com/rackhq/rack/pkg/aws/dynamo"
+	"github.com/rackhq/rack/pkg/aws/ssm"
+	"github.com/rackhq/rack/pkg/wire"
+)
+
+// Prepare makes sure the resources a local API needs exist where cfg
+// points: the table, the key (env.Key may be an alias, created if missing)
+// and the password hash (stored from password if none is). On AWS the rack
+// stack creates these; this is for the local rack environment, before or
+// without a deployed stack. It returns whether it stored the password.
+func Prepare(ctx context.Context, env wire.Env, cfg aws.Config, hasher auth.Hasher, password string) (bool, error) {
+	if err := ensureTable(ctx, dynamodb.NewFromConfig(cfg), env.Table); err != nil {
+		return false, err
+	}
+	if err := ensureKey(ctx, kmsapi.NewFromConfig(cfg), env.Key); err != nil {
+		return false, err
+	}
+	created, err := hasher.EnsurePassword(ctx, ssm.NewHashes(ssmapi.NewFromConfig(cfg), env.PasswordParameter), password)
+	if err != nil {
+		return false, fmt.Errorf("password: %w", err)
+	}
+	return created, nil
+}
+
+func ensureTable(ctx context.Context, db *dynamodb.Client, name string) error {
+	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	var missing *dbtypes.ResourceNotFoundException
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &missing):
+		return dynamo.CreateTable(ctx, db, name)
+	}
+	return fmt.Errorf("describe table %s: %w", name, err)
+}
+
+// ensureKey creates the key behind an alias ("alias/...") that does not
+// exist yet; a key id or ARN must exist already.
+func ensureKey(ctx context.Context, k *kmsapi.Client, key string) error {
+	_, err := k.DescribeKey(ctx, &kmsapi.DescribeKeyInput{KeyId: aws.String(key)})
+	var missing *kmstypes.NotFoundException
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &missing):
+		return fmt.Errorf("describe key %s: %w", key, err)
+	case len(key) < 7 || key[:6] != "alias/":
+		return fmt.Errorf("key %s does not exist", key)
+	}
+	out, err := k.CreateKey(ctx, &kmsapi.CreateKeyInput{Description: aws.String("rack environment (local)")})
+	if err != nil {
+		return fmt.Errorf("create key: %w", err)
+	}
+	if _, err := k.CreateAlias(ctx, &kmsapi.CreateAliasInput{AliasName: aws.String(key), TargetKeyId: out.KeyMetadata.KeyId}); err != nil {
+		return fmt.Errorf("create alias %s: %w", key, err)
+	}
+	return nil
+}
