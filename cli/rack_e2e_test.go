@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -26,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
 )
 
@@ -73,6 +76,11 @@ func TestRackOnTheEmulator(t *testing.T) {
 		require.Contains(t, string(exported), v)
 	}
 
+	// The emulator emits no stack events: the test plays CloudFormation's
+	// part and delivers them to the releases function as AWS would.
+	stopEvents := emitStackEvents(t, name)
+	defer stopEvents()
+
 	_, stderr = ok("apps", "create", "myapp", "--wait")
 	require.Equal(t, "Creating myapp... OK\n", stderr)
 	hook.await(t, "app:create success myapp")
@@ -112,11 +120,145 @@ func TestRackOnTheEmulator(t *testing.T) {
 	require.Equal(t, "Deleting myapp... OK\n", stderr)
 	hook.await(t, "app:delete success myapp")
 
+	// Stacks the rack did not make are left alone: one named as app stacks
+	// were named before (<rack>-<app>), and one named as the app's stack
+	// would be, without the rack's tags.
+	lookalike, intruder := name+"-victim", names.AppStack(name, "intruder")
+	foreignStack(t, lookalike)
+	foreignStack(t, intruder)
+	ok("apps", "create", "victim", "--wait")
+	ok("apps", "delete", "victim", "--wait")
+	requireStackStatus(t, lookalike, cftypes.StackStatusCreateComplete)
+	stdout, stderr, exit := user.run("", "apps", "create", "intruder")
+	require.Equal(t, 1, exit)
+	require.Equal(t, "", stdout)
+	require.Equal(t, "Creating intruder... FAILED\nERROR: the stack "+intruder+" exists and was not made by rack "+name+
+		" for app intruder (its tags say otherwise); the rack leaves it alone\n", stderr)
+	stdout, _ = ok("apps")
+	require.Equal(t, "APP  STATUS  RELEASE\n", stdout, "nothing recorded")
+	requireStackStatus(t, intruder, cftypes.StackStatusCreateComplete)
+	deleteStack(t, lookalike)
+	deleteStack(t, intruder)
+
 	// An app left behind is deleted with the rack.
 	ok("apps", "create", "leftover", "--wait")
 	_, stderr = ok("rack", "uninstall", name)
 	require.Contains(t, stderr, "Rack "+name+" is uninstalled")
 	nothingLeft(t, name)
+}
+
+// foreignStack makes a stack the rack did not make, as a user of the AWS
+// CLI would: a log group, no tags.
+func foreignStack(t *testing.T, stack string) {
+	t.Helper()
+	template := `{"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/foreign/` + stack + `"}}}}`
+	_, err := cloudformation.NewFromConfig(emulatortest.Config(t)).CreateStack(context.Background(),
+		&cloudformation.CreateStackInput{StackName: aws.String(stack), TemplateBody: aws.String(template)})
+	emulatortest.Created(t, err)
+	requireStackStatus(t, stack, cftypes.StackStatusCreateComplete)
+}
+
+// requireStackStatus waits for stack to reach status.
+func requireStackStatus(t *testing.T, stack string, status cftypes.StackStatus) {
+	t.Helper()
+	client := cloudformation.NewFromConfig(emulatortest.Config(t))
+	var last cftypes.StackStatus
+	require.Eventually(t, func() bool {
+		out, err := client.DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String(stack)})
+		if err != nil || len(out.Stacks) == 0 {
+			return false
+		}
+		last = out.Stacks[0].StackStatus
+		return last == status
+	}, 30*time.Second, 50*time.Millisecond, "stack %s is %s, not %s", stack, last, status)
+}
+
+func deleteStack(t *testing.T, stack string) {
+	t.Helper()
+	_, err := cloudformation.NewFromConfig(emulatortest.Config(t)).DeleteStack(context.Background(),
+		&cloudformation.DeleteStackInput{StackName: aws.String(stack)})
+	require.NoError(t, err)
+}
+
+// rackFunction is the physical name of the rack's function whose logical
+// id starts with prefix ("Releases", "Instances").
+func rackFunction(t *testing.T, rackName, prefix string) string {
+	t.Helper()
+	resources, err := cloudformation.NewFromConfig(emulatortest.Config(t)).DescribeStackResources(context.Background(),
+		&cloudformation.DescribeStackResourcesInput{StackName: aws.String(rackName)})
+	require.NoError(t, err)
+	for _, r := range resources.StackResources {
+		if aws.ToString(r.ResourceType) == "AWS::Lambda::Function" && strings.HasPrefix(aws.ToString(r.LogicalResourceId), prefix) {
+			return aws.ToString(r.PhysicalResourceId)
+		}
+	}
+	t.Fatalf("rack %s has no %s function", rackName, prefix)
+	return ""
+}
+
+// emitStackEvents does what CloudFormation does on AWS and the emulator
+// does not: each time one of the rack's app stacks reaches a new status, a
+// "CloudFormation Stack Status Change" event of the documented shape goes
+// to the releases function (invoked directly: PutEvents refuses aws.*
+// sources, on AWS too). The rule's pattern is checked by the CDK tests.
+// It returns a function that stops it.
+func emitStackEvents(t *testing.T, rackName string) func() {
+	t.Helper()
+	cfg := emulatortest.Config(t)
+	cfn, fn := cloudformation.NewFromConfig(cfg), lambda.NewFromConfig(cfg)
+	function := rackFunction(t, rackName, "Releases")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	seen := map[string]cftypes.StackStatus{} // stack id → last status sent
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			out, err := cfn.ListStacks(ctx, &cloudformation.ListStacksInput{})
+			if err == nil {
+				for _, s := range out.StackSummaries {
+					id := aws.ToString(s.StackId)
+					if !strings.HasPrefix(aws.ToString(s.StackName), names.AppStackPrefix(rackName)) || seen[id] == s.StackStatus {
+						continue
+					}
+					if invokeStackEvent(ctx, fn, function, id, s) == nil {
+						seen[id] = s.StackStatus
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// invokeStackEvent hands the releases function one stack status event.
+func invokeStackEvent(ctx context.Context, fn *lambda.Client, function, stackID string, s cftypes.StackSummary) error {
+	event, err := json.Marshal(map[string]any{
+		"version": "0", "id": "e2e-" + stackID + "-" + string(s.StackStatus), "source": "aws.cloudformation",
+		"detail-type": "CloudFormation Stack Status Change", "time": time.Now().UTC().Format(time.RFC3339),
+		"account": "000000000000", "region": "us-east-1", "resources": []string{stackID},
+		"detail": map[string]any{
+			"stack-id":       stackID,
+			"status-details": map[string]any{"status": string(s.StackStatus), "status-reason": aws.ToString(s.StackStatusReason)},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	out, err := fn.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: event})
+	if err == nil && out.FunctionError != nil {
+		err = fmt.Errorf("%s: %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	return err
 }
 
 // putContainerInstanceChange delivers an "ECS Container Instance State
@@ -132,17 +274,14 @@ func putContainerInstanceChange(t *testing.T, rackName string) {
 	resources, err := cloudformation.NewFromConfig(cfg).DescribeStackResources(ctx,
 		&cloudformation.DescribeStackResourcesInput{StackName: aws.String(rackName)})
 	require.NoError(t, err)
-	var cluster, function string
+	var cluster string
 	for _, r := range resources.StackResources {
-		switch id := aws.ToString(r.LogicalResourceId); {
-		case aws.ToString(r.ResourceType) == "AWS::ECS::Cluster":
+		if aws.ToString(r.ResourceType) == "AWS::ECS::Cluster" {
 			cluster = aws.ToString(r.PhysicalResourceId)
-		case aws.ToString(r.ResourceType) == "AWS::Lambda::Function" && strings.HasPrefix(id, "Instances"):
-			function = aws.ToString(r.PhysicalResourceId)
 		}
 	}
 	require.NotEmpty(t, cluster)
-	require.NotEmpty(t, function)
+	function := rackFunction(t, rackName, "Instances")
 	clusters, err := ecs.NewFromConfig(cfg).DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{cluster}})
 	require.NoError(t, err)
 	require.Len(t, clusters.Clusters, 1)
