@@ -17,11 +17,12 @@ cli:
 functions:
 	scripts/build-functions
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet and the layout's import rules (scripts/check-imports)
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [[ -n $$unformatted ]]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+	scripts/check-imports
 	cd infra && go vet .
 
 ## test: lint, then every test, with an emulator of its own

@@ -25,7 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/names"
@@ -72,7 +71,7 @@ func TestRackOnTheEmulator(t *testing.T) {
 	// The stack's outputs as the environment of a local API.
 	exported, err := exec.Command("../scripts/export-env", name).Output()
 	require.NoError(t, err)
-	for _, v := range []string{"RACK_NAME=" + name, "RACK_TABLE=" + name, "RACK_KEY=", "RACK_PASSWORD_PARAMETER=/rack/" + name + "/password-hash", "RACK_VERSION=e2e", "AWS_ENDPOINT_URL=" + endpoint} {
+	for _, v := range []string{"RACK_NAME=" + name, "RACK_TABLE=" + name, "RACK_KEY=", "RACK_EVENT_BUS=" + name + "-events", "RACK_VERSION=e2e", "AWS_ENDPOINT_URL=" + endpoint} {
 		require.Contains(t, string(exported), v)
 	}
 
@@ -331,8 +330,8 @@ func (w *webhook) await(t *testing.T, event string) {
 		"the webhook never received %q", event)
 }
 
-// nothingLeft checks the emulator holds no stack, bucket, table, function
-// or parameter of the rack.
+// nothingLeft checks the emulator holds no stack, bucket, table or
+// function of the rack.
 func nothingLeft(t *testing.T, name string) {
 	t.Helper()
 	ctx := context.Background()
@@ -358,6 +357,4 @@ func nothingLeft(t *testing.T, name string) {
 	for _, f := range fns.Functions {
 		require.False(t, strings.HasPrefix(aws.ToString(f.FunctionName), name), "function %s left", aws.ToString(f.FunctionName))
 	}
-	_, err = ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/rack/" + name + "/password-hash")})
-	require.Error(t, err, "the password hash parameter is gone")
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
@@ -83,18 +81,16 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	})
 
 	cmp := newCompute(stack, name, p, bucket)
-	passwordParameter := strings.TrimPrefix(names.PasswordParameter(name), "/") // as ARNs spell it
 	env := map[string]*string{
-		names.EnvRack:              awscdk.Aws_STACK_NAME(),
-		names.EnvTable:             tableName,
-		names.EnvKey:               key.KeyArn(),
-		names.EnvPasswordParameter: jsii.String(names.PasswordParameter(name)),
-		names.EnvVersion:           p.version.ValueAsString(),
-		names.EnvBuilder:           cmp.builder.ProjectName(),
-		names.EnvEventBus:          bus.EventBusName(),
-		names.EnvWebhooks:          p.webhooks.ValueAsString(),
-		names.EnvCluster:           cmp.cluster.ClusterName(),
-		names.EnvInstancesGroup:    cmp.group.AutoScalingGroupName(),
+		names.EnvRack:           awscdk.Aws_STACK_NAME(),
+		names.EnvTable:          tableName,
+		names.EnvKey:            key.KeyArn(),
+		names.EnvVersion:        p.version.ValueAsString(),
+		names.EnvBuilder:        cmp.builder.ProjectName(),
+		names.EnvEventBus:       bus.EventBusName(),
+		names.EnvWebhooks:       p.webhooks.ValueAsString(),
+		names.EnvCluster:        cmp.cluster.ClusterName(),
+		names.EnvInstancesGroup: cmp.group.AutoScalingGroupName(),
 		names.EnvLogLevel: awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
@@ -112,25 +108,13 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	for _, fn := range []awslambda.Function{api, builds, instances, releases} {
 		bus.GrantPutEventsTo(fn, nil)
 	}
+	// The key seals app environments, the password hash and secret
+	// custom-resource answers.
 	key.GrantEncryptDecrypt(api)
-	key.GrantEncryptDecrypt(releases)
 	key.GrantEncryptDecrypt(formation)
 	bucket.GrantReadWrite(api, nil)
 	bucket.GrantReadWrite(formation, nil)
 	bucket.GrantDelete(formation, nil)
-	parameterArn := stack.FormatArn(&awscdk.ArnComponents{
-		Service:      jsii.String("ssm"),
-		Resource:     jsii.String("parameter"),
-		ResourceName: jsii.String(passwordParameter),
-	})
-	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("ssm:GetParameter"),
-		Resources: jsii.Strings(*parameterArn),
-	}))
-	formation.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"),
-		Resources: jsii.Strings(*parameterArn),
-	}))
 	appStacks := stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("cloudformation"),
 		Resource:     jsii.String("stack"),
@@ -158,10 +142,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	}
 	custom("EmptyStorage", "EmptyBucket", map[string]any{"BucketName": bucket.BucketName()}).
 		Node().AddDependency(bucket)
-	custom("RackPassword", "RackPassword", map[string]any{
-		"ParameterName": names.PasswordParameter(name),
-		"Password":      p.password.ValueAsString(),
-	})
+	custom("RackPassword", "RackPassword", map[string]any{"Password": p.password.ValueAsString()})
 	custom("RackMigration", "RackMigration", map[string]any{"Version": p.version.ValueAsString()})
 
 	// The API: every path to the api function.
@@ -255,16 +236,15 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	})
 
 	for name, value := range map[string]*string{
-		names.OutputAPIURL:            httpAPI.ApiEndpoint(),
-		names.OutputAPIID:             httpAPI.ApiId(),
-		names.OutputTableName:         tableName,
-		names.OutputBucketName:        bucket.BucketName(),
-		names.OutputEventBusName:      bus.EventBusName(),
-		names.OutputKeyArn:            key.KeyArn(),
-		names.OutputPasswordParameter: jsii.String(names.PasswordParameter(name)),
-		names.OutputDeadLetterQueue:   dlq.QueueUrl(),
-		names.OutputClusterName:       cmp.cluster.ClusterName(),
-		names.OutputBuildProject:      cmp.builder.ProjectName(),
+		names.OutputAPIURL:          httpAPI.ApiEndpoint(),
+		names.OutputAPIID:           httpAPI.ApiId(),
+		names.OutputTableName:       tableName,
+		names.OutputBucketName:      bucket.BucketName(),
+		names.OutputEventBusName:    bus.EventBusName(),
+		names.OutputKeyArn:          key.KeyArn(),
+		names.OutputDeadLetterQueue: dlq.QueueUrl(),
+		names.OutputClusterName:     cmp.cluster.ClusterName(),
+		names.OutputBuildProject:    cmp.builder.ProjectName(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: value})
 	}

@@ -103,7 +103,7 @@ func TestFunctionsAreProvidedAL2023OnArm64ByDefault(t *testing.T) {
 		code := props["Code"].(map[string]any)
 		require.Equal(t, map[string]any{"Ref": "CodeBucket"}, code["S3Bucket"], id)
 		env := props["Environment"].(map[string]any)["Variables"].(map[string]any)
-		for _, v := range []string{"RACK_NAME", "RACK_TABLE", "RACK_KEY", "RACK_PASSWORD_PARAMETER", "RACK_VERSION"} {
+		for _, v := range []string{"RACK_NAME", "RACK_TABLE", "RACK_KEY", "RACK_VERSION"} {
 			require.Contains(t, env, v, id)
 		}
 	}
@@ -224,7 +224,7 @@ func TestParametersAndOutputs(t *testing.T) {
 	require.NotContains(t, params, "BootstrapVersion", "no CDK bootstrap stack is needed")
 	require.Equal(t, "0", fmt.Sprint(params["InstanceCount"].(map[string]any)["Default"]), "an idle rack runs no instances")
 	outputs := tmpl["Outputs"].(map[string]any)
-	for _, o := range []string{"ApiUrl", "ApiId", "TableName", "BucketName", "EventBusName", "KeyArn", "PasswordParameter", "DeadLetterQueueUrl", "ClusterName", "BuildProject"} {
+	for _, o := range []string{"ApiUrl", "ApiId", "TableName", "BucketName", "EventBusName", "KeyArn", "DeadLetterQueueUrl", "ClusterName", "BuildProject"} {
 		require.Contains(t, outputs, o)
 	}
 	// No output carries the password: none refers to the Password

@@ -56,6 +56,12 @@ func (h Hasher) Hash(password string) ([]byte, error) {
 	return hash, nil
 }
 
+// isHash reports whether hash is a bcrypt hash.
+func isHash(hash []byte) bool {
+	_, err := bcrypt.Cost(hash)
+	return err == nil
+}
+
 func validatePassword(password string) error {
 	switch {
 	case password == "":

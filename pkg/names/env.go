@@ -3,16 +3,15 @@ package names
 // The environment variables the rack stack gives its functions, and that
 // the local API reads.
 const (
-	EnvRack              = "RACK_NAME"               // the rack's name
-	EnvTable             = "RACK_TABLE"              // the DynamoDB table
-	EnvKey               = "RACK_KEY"                // the KMS key that seals app environments
-	EnvPasswordParameter = "RACK_PASSWORD_PARAMETER" // the SSM parameter holding the password hash
-	EnvVersion           = "RACK_VERSION"            // the rack's version
-	EnvDomain            = "RACK_DOMAIN"             // the API's host name, when known
-	EnvBuilder           = "RACK_BUILDER"            // the CodeBuild project that builds apps
-	EnvEventBus          = "RACK_EVENT_BUS"          // where rack events go
-	EnvWebhooks          = "RACK_WEBHOOKS"           // comma-separated URLs rack events are posted to
-	EnvCluster           = "RACK_CLUSTER"            // the ECS cluster's name
-	EnvInstancesGroup    = "RACK_INSTANCES_GROUP"    // the Auto Scaling group of the cluster's instances
-	EnvLogLevel          = "RACK_LOG_LEVEL"          // debug, info, warn or error
+	EnvRack           = "RACK_NAME"            // the rack's name
+	EnvTable          = "RACK_TABLE"           // the DynamoDB table
+	EnvKey            = "RACK_KEY"             // the KMS key that seals app environments
+	EnvVersion        = "RACK_VERSION"         // the rack's version
+	EnvDomain         = "RACK_DOMAIN"          // the API's host name, when known
+	EnvBuilder        = "RACK_BUILDER"         // the CodeBuild project that builds apps
+	EnvEventBus       = "RACK_EVENT_BUS"       // where rack events go
+	EnvWebhooks       = "RACK_WEBHOOKS"        // comma-separated URLs rack events are posted to
+	EnvCluster        = "RACK_CLUSTER"         // the ECS cluster's name
+	EnvInstancesGroup = "RACK_INSTANCES_GROUP" // the Auto Scaling group of the cluster's instances
+	EnvLogLevel       = "RACK_LOG_LEVEL"       // debug, info, warn or error
 )

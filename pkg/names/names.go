@@ -1,6 +1,6 @@
 // Package names is the one source of every name the rack gives to AWS and
 // to its own parts: the names of app stacks and their inverse, repositories,
-// log groups, the event bus, the password parameter, tags, stack outputs,
+// log groups, the event bus, the password setting, tags, stack outputs,
 // the functions' environment variables and the table's key schema. The
 // functions, the CDK app and the dev tools all take them from here, so no
 // two can disagree about one.
@@ -87,11 +87,9 @@ func EventBus(rack string) string {
 	return rack + "-events"
 }
 
-// PasswordParameter is the name of the SSM parameter that holds the hash
-// of rack's API password: "/rack/<rack>/password-hash".
-func PasswordParameter(rack string) string {
-	return "/rack/" + rack + "/password-hash"
-}
+// PasswordHashSetting is the rack setting (in the rack table) that holds
+// the sealed hash of the API password.
+const PasswordHashSetting = "password-hash"
 
 // ArtifactsBucket is the bucket the installer keeps the racks' code and
 // templates in, one per account and region.
@@ -122,14 +120,13 @@ var Functions = []string{"api", "builds", "formation", "instances", "notificatio
 
 // The outputs of the rack stack that tools read.
 const (
-	OutputAPIURL            = "ApiUrl"
-	OutputAPIID             = "ApiId"
-	OutputTableName         = "TableName"
-	OutputBucketName        = "BucketName"
-	OutputEventBusName      = "EventBusName"
-	OutputKeyArn            = "KeyArn"
-	OutputPasswordParameter = "PasswordParameter"
-	OutputDeadLetterQueue   = "DeadLetterQueueUrl"
-	OutputClusterName       = "ClusterName"
-	OutputBuildProject      = "BuildProject"
+	OutputAPIURL          = "ApiUrl"
+	OutputAPIID           = "ApiId"
+	OutputTableName       = "TableName"
+	OutputBucketName      = "BucketName"
+	OutputEventBusName    = "EventBusName"
+	OutputKeyArn          = "KeyArn"
+	OutputDeadLetterQueue = "DeadLetterQueueUrl"
+	OutputClusterName     = "ClusterName"
+	OutputBuildProject    = "BuildProject"
 )

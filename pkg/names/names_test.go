@@ -16,7 +16,6 @@ func TestNames(t *testing.T) {
 	require.Equal(t, "prod/web", names.Repository("prod", "web"))
 	require.Equal(t, "/convox/prod/web", names.LogGroup("prod", "web"))
 	require.Equal(t, "prod-events", names.EventBus("prod"))
-	require.Equal(t, "/rack/prod/password-hash", names.PasswordParameter("prod"))
 	require.Equal(t, "rack-artifacts-123456789012-eu-west-1", names.ArtifactsBucket("123456789012", "eu-west-1"))
 	require.Equal(t, map[string]string{"Rack": "prod", "App": "web", "Type": "app"}, names.AppStackTags("prod", "web"))
 }
@@ -91,7 +90,6 @@ func TestNamesFitAWS(t *testing.T) {
 		{"ECR repository name", names.Repository, 2, 256, regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)},
 		{"log group name", names.LogGroup, 1, 512, regexp.MustCompile(`^[.\-_/#A-Za-z0-9]+$`)},
 		{"event bus name", func(r, _ string) string { return names.EventBus(r) }, 1, 256, regexp.MustCompile(`^[/\.\-_A-Za-z0-9]+$`)},
-		{"SSM parameter name", func(r, _ string) string { return names.PasswordParameter(r) }, 1, 2048, regexp.MustCompile(`^/[a-zA-Z0-9_.\-/]+$`)},
 	}
 	s := sample(t)
 	for _, r := range s {

@@ -17,34 +17,32 @@ import (
 // Env is one rack's configuration, as the rack stack gives it to its
 // functions (the variables are named in pkg/names).
 type Env struct {
-	Rack              string // the rack's name
-	Table             string // the DynamoDB table
-	Key               string // the KMS key that seals app environments
-	PasswordParameter string // the SSM parameter holding the password hash
-	Version           string // "dev" when unset
-	Domain            string // the API's host name, when known
-	Builder           string // the CodeBuild project that builds apps
-	EventBus          string // where rack events go; none are sent without it
-	Webhooks          string // comma-separated URLs rack events are posted to
-	Cluster           string // the ECS cluster's name
-	InstancesGroup    string // the Auto Scaling group of the cluster's instances
+	Rack           string // the rack's name
+	Table          string // the DynamoDB table
+	Key            string // the KMS key that seals app environments
+	Version        string // "dev" when unset
+	Domain         string // the API's host name, when known
+	Builder        string // the CodeBuild project that builds apps
+	EventBus       string // where rack events go; none are sent without it
+	Webhooks       string // comma-separated URLs rack events are posted to
+	Cluster        string // the ECS cluster's name
+	InstancesGroup string // the Auto Scaling group of the cluster's instances
 }
 
 // ReadEnv reads an Env. Every variable in required must be set; the
 // missing ones are named in one EINVALID error.
 func ReadEnv(getenv func(string) string, required ...string) (Env, error) {
 	e := Env{
-		Rack:              getenv(names.EnvRack),
-		Table:             getenv(names.EnvTable),
-		Key:               getenv(names.EnvKey),
-		PasswordParameter: getenv(names.EnvPasswordParameter),
-		Version:           getenv(names.EnvVersion),
-		Domain:            getenv(names.EnvDomain),
-		Builder:           getenv(names.EnvBuilder),
-		EventBus:          getenv(names.EnvEventBus),
-		Webhooks:          getenv(names.EnvWebhooks),
-		Cluster:           getenv(names.EnvCluster),
-		InstancesGroup:    getenv(names.EnvInstancesGroup),
+		Rack:           getenv(names.EnvRack),
+		Table:          getenv(names.EnvTable),
+		Key:            getenv(names.EnvKey),
+		Version:        getenv(names.EnvVersion),
+		Domain:         getenv(names.EnvDomain),
+		Builder:        getenv(names.EnvBuilder),
+		EventBus:       getenv(names.EnvEventBus),
+		Webhooks:       getenv(names.EnvWebhooks),
+		Cluster:        getenv(names.EnvCluster),
+		InstancesGroup: getenv(names.EnvInstancesGroup),
 	}
 	var missing []string
 	for _, name := range required {

@@ -23,10 +23,10 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 func TestReadEnv(t *testing.T) {
 	e, err := wire.ReadEnv(env(map[string]string{
-		"RACK_NAME": "dev", "RACK_TABLE": "t", "RACK_KEY": "k", "RACK_PASSWORD_PARAMETER": "/p", "RACK_EVENT_BUS": "dev-events",
+		"RACK_NAME": "dev", "RACK_TABLE": "t", "RACK_KEY": "k", "RACK_EVENT_BUS": "dev-events",
 	}), names.EnvRack, names.EnvTable)
 	require.NoError(t, err)
-	require.Equal(t, wire.Env{Rack: "dev", Table: "t", Key: "k", PasswordParameter: "/p", EventBus: "dev-events", Version: "dev"}, e)
+	require.Equal(t, wire.Env{Rack: "dev", Table: "t", Key: "k", EventBus: "dev-events", Version: "dev"}, e)
 
 	_, err = wire.ReadEnv(env(map[string]string{"RACK_NAME": "dev"}), names.EnvTable, names.EnvRack, names.EnvKey, names.EnvTable)
 	require.Equal(t, rack.EINVALID, rack.ErrorCode(err))

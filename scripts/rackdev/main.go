@@ -110,11 +110,10 @@ func serve(args []string) error {
 // password parameter are named after it.
 func localEnv(rack string) func(string) string {
 	env := map[string]string{
-		names.EnvRack:              rack,
-		names.EnvTable:             "rack-" + rack,
-		names.EnvKey:               "alias/rack-" + rack,
-		names.EnvPasswordParameter: names.PasswordParameter(rack),
-		names.EnvVersion:           os.Getenv("VERSION"),
+		names.EnvRack:    rack,
+		names.EnvTable:   "rack-" + rack,
+		names.EnvKey:     "alias/rack-" + rack,
+		names.EnvVersion: os.Getenv("VERSION"),
 	}
 	return func(k string) string {
 		if v, ok := env[k]; ok {
@@ -154,13 +153,12 @@ func exportEnv(args []string) error {
 		params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
 	}
 	env := map[string]string{
-		names.EnvRack:              stack,
-		names.EnvTable:             outputs[names.OutputTableName],
-		names.EnvKey:               outputs[names.OutputKeyArn],
-		names.EnvPasswordParameter: outputs[names.OutputPasswordParameter],
-		names.EnvEventBus:          outputs[names.OutputEventBusName],
-		names.EnvVersion:           params["Version"],
-		"AWS_REGION":               cfg.Region,
+		names.EnvRack:     stack,
+		names.EnvTable:    outputs[names.OutputTableName],
+		names.EnvKey:      outputs[names.OutputKeyArn],
+		names.EnvEventBus: outputs[names.OutputEventBusName],
+		names.EnvVersion:  params["Version"],
+		"AWS_REGION":      cfg.Region,
 	}
 	var missing []string
 	for k, v := range env {

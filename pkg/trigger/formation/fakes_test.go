@@ -7,18 +7,14 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rackhq/rack/pkg/auth"
-	rackssm "github.com/rackhq/rack/pkg/aws/ssm"
+	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/trigger/formation"
 )
 
@@ -127,162 +123,50 @@ func (f *fakeS3) DeleteObjects(_ context.Context, in *s3.DeleteObjectsInput, _ .
 	return out, nil
 }
 
-// fakeImage is an image of a repository.
-type fakeImage struct {
-	digest string
-	tags   []string
+// fakeHashes keeps a password hash, counting its writes.
+type fakeHashes struct {
+	mu     sync.Mutex
+	hash   []byte
+	puts   int
+	putErr error
 }
 
-// fakeECR keeps the images of repositories.
-type fakeECR struct {
-	mu       sync.Mutex
-	repos    map[string][]fakeImage
-	failures map[string]ecrtypes.ImageFailureCode
-	deletes  int
-}
+var _ auth.HashStore = (*fakeHashes)(nil)
 
-var _ formation.ECRAPI = (*fakeECR)(nil)
-
-func newFakeECR() *fakeECR {
-	return &fakeECR{repos: map[string][]fakeImage{}, failures: map[string]ecrtypes.ImageFailureCode{}}
-}
-
-func (f *fakeECR) count(repo string) int {
+func (f *fakeHashes) PasswordHash(context.Context) ([]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.repos[repo])
+	if f.hash == nil {
+		return nil, rack.Errorf(rack.ENOTFOUND, "no password hash")
+	}
+	return f.hash, nil
 }
 
-func (f *fakeECR) ListImages(_ context.Context, in *ecr.ListImagesInput, _ ...func(*ecr.Options)) (*ecr.ListImagesOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	images, ok := f.repos[aws.ToString(in.RepositoryName)]
-	if !ok {
-		return nil, &ecrtypes.RepositoryNotFoundException{Message: aws.String("no such repository")}
-	}
-	// One id per tag, as ECR lists them: an image with two tags twice.
-	var ids []ecrtypes.ImageIdentifier
-	for _, img := range images {
-		if len(img.tags) == 0 {
-			ids = append(ids, ecrtypes.ImageIdentifier{ImageDigest: aws.String(img.digest)})
-		}
-		for _, tag := range img.tags {
-			ids = append(ids, ecrtypes.ImageIdentifier{ImageDigest: aws.String(img.digest), ImageTag: aws.String(tag)})
-		}
-	}
-	limit := int(aws.ToInt32(in.MaxResults))
-	out := &ecr.ListImagesOutput{ImageIds: ids}
-	if limit > 0 && len(ids) > limit {
-		out.ImageIds, out.NextToken = ids[:limit], aws.String("more")
-	}
-	return out, nil
-}
-
-func (f *fakeECR) BatchDeleteImage(_ context.Context, in *ecr.BatchDeleteImageInput, _ ...func(*ecr.Options)) (*ecr.BatchDeleteImageOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.deletes++
-	repo := aws.ToString(in.RepositoryName)
-	images, ok := f.repos[repo]
-	if !ok {
-		return nil, &ecrtypes.RepositoryNotFoundException{Message: aws.String("no such repository")}
-	}
-	if len(in.ImageIds) > 100 {
-		return nil, &ecrtypes.InvalidParameterException{Message: aws.String("too many image ids")}
-	}
-	out := &ecr.BatchDeleteImageOutput{}
-	gone := map[string]bool{}
-	for _, id := range in.ImageIds {
-		d := aws.ToString(id.ImageDigest)
-		if code, ok := f.failures[d]; ok {
-			out.Failures = append(out.Failures, ecrtypes.ImageFailure{ImageId: &id, FailureCode: code, FailureReason: aws.String(string(code))})
-			continue
-		}
-		gone[d] = true
-		out.ImageIds = append(out.ImageIds, id)
-	}
-	var kept []fakeImage
-	for _, img := range images {
-		if !gone[img.digest] {
-			kept = append(kept, img)
-		}
-	}
-	f.repos[repo] = kept
-	return out, nil
-}
-
-// fakeSSM keeps parameters.
-type fakeSSM struct {
-	mu      sync.Mutex
-	params  map[string]string
-	puts    int
-	deletes int
-	putErr  error
-}
-
-var _ rackssm.ParametersAPI = (*fakeSSM)(nil)
-
-func newFakeSSM() *fakeSSM { return &fakeSSM{params: map[string]string{}} }
-
-func (f *fakeSSM) value(t *testing.T, name string) string {
-	t.Helper()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v, ok := f.params[name]
-	require.True(t, ok, "parameter %s not found", name)
-	return v
-}
-
-func (f *fakeSSM) has(name string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	_, ok := f.params[name]
-	return ok
-}
-
-func (f *fakeSSM) GetParameter(_ context.Context, in *ssm.GetParameterInput, _ ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	v, ok := f.params[aws.ToString(in.Name)]
-	if !ok {
-		return nil, &ssmtypes.ParameterNotFound{}
-	}
-	return &ssm.GetParameterOutput{Parameter: &ssmtypes.Parameter{Name: in.Name, Value: aws.String(v)}}, nil
-}
-
-func (f *fakeSSM) PutParameter(_ context.Context, in *ssm.PutParameterInput, _ ...func(*ssm.Options)) (*ssm.PutParameterOutput, error) {
+func (f *fakeHashes) SetPasswordHash(_ context.Context, hash []byte, _ bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.putErr != nil {
-		return nil, f.putErr
+		return f.putErr
 	}
-	name := aws.ToString(in.Name)
-	if _, ok := f.params[name]; ok && !aws.ToBool(in.Overwrite) {
-		return nil, &ssmtypes.ParameterAlreadyExists{}
-	}
-	f.params[name] = aws.ToString(in.Value)
+	f.hash = hash
 	f.puts++
-	return &ssm.PutParameterOutput{}, nil
+	return nil
 }
 
-func (f *fakeSSM) DeleteParameter(_ context.Context, in *ssm.DeleteParameterInput, _ ...func(*ssm.Options)) (*ssm.DeleteParameterOutput, error) {
+// matches fails t unless password is the one whose hash is kept.
+func (f *fakeHashes) matches(t *testing.T, password string) {
+	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	name := aws.ToString(in.Name)
-	if _, ok := f.params[name]; !ok {
-		return nil, &ssmtypes.ParameterNotFound{}
-	}
-	delete(f.params, name)
-	f.deletes++
-	return &ssm.DeleteParameterOutput{}, nil
+	require.NoError(t, bcrypt.CompareHashAndPassword(f.hash, []byte(password)))
 }
 
 // cheap hashes at bcrypt's least cost, so that tests and fuzzing stay
 // fast.
 var cheap = auth.Hasher{Cost: bcrypt.MinCost}
 
-// cheapPasswords makes RackPassword keep its hashes in client's parameters,
-// hashed cheaply.
-func cheapPasswords(client rackssm.ParametersAPI) formation.Passwords {
-	return formation.Passwords{Parameters: rackssm.NewParameters(client), Hasher: cheap}
+// cheapPasswords makes RackPassword keep its hash in hashes, hashed
+// cheaply.
+func cheapPasswords(hashes auth.HashStore) formation.Passwords {
+	return formation.Passwords{Hashes: hashes, Hasher: cheap}
 }

@@ -36,11 +36,10 @@ func addSeeds(f *testing.F) {
 		f.Add(b)
 	}
 	props := map[string]map[string]any{
-		formation.TypeEmptyBucket:     {"BucketName": "dev-myapp-artifacts", "EmptyOnDelete": "true", "MaxKeysPerBatch": "500"},
-		formation.TypeEmptyRepository: {"RepositoryName": "dev/myapp"},
-		formation.TypeRackMigration:   {"Version": "20261125"},
-		formation.TypeRackPassword:    {"ParameterName": "/rack/dev/password-hash", "Password": "hunter2"},
-		"Custom::Unknown":             {"X": []any{"1", map[string]any{"y": "2"}}},
+		formation.TypeEmptyBucket:   {"BucketName": "dev-myapp-artifacts", "EmptyOnDelete": "true", "MaxKeysPerBatch": "500"},
+		formation.TypeRackMigration: {"Version": "20261125"},
+		formation.TypeRackPassword:  {"Password": "hunter2"},
+		"Custom::Unknown":           {"X": []any{"1", map[string]any{"y": "2"}}},
 	}
 	for typ, p := range props {
 		for _, rt := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
@@ -104,18 +103,16 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 // not depend on each other.
 func fuzzWorld() (formation.Resources, *formation.Handler, *recorder) {
 	store := memstore.New(nil)
-	s3, ecr, ssm := newFakeS3(), newFakeECR(), newFakeSSM()
+	s3 := newFakeS3()
 	s3.put("dev-myapp-artifacts", "a", 2, true)
-	ecr.repos["dev/myapp"] = []fakeImage{{digest: "sha256:a", tags: []string{"latest"}}}
 	// bcrypt, cost 4, of "fuzz"
-	ssm.params["/rack/dev/password-hash"] = "$2a$04$V5BqRt9tuXZII/MK8XuIeOBXxPRXE7rAdEHe7FCPXIoVf5lI1Pf4C"
+	hashes := &fakeHashes{hash: []byte("$2a$04$V5BqRt9tuXZII/MK8XuIeOBXxPRXE7rAdEHe7FCPXIoVf5lI1Pf4C")}
 	resources := formation.Resources{
-		formation.TypeEmptyBucket:     formation.EmptyBucket(s3),
-		formation.TypeEmptyRepository: formation.EmptyRepository(ecr),
+		formation.TypeEmptyBucket: formation.EmptyBucket(s3),
 		formation.TypeRackMigration: formation.RackMigration(store, []migrate.Migration{
 			{ID: "noop", Run: func(context.Context, rack.Store) error { return nil }},
 		}, nil),
-		formation.TypeRackPassword: formation.RackPassword(cheapPasswords(ssm)),
+		formation.TypeRackPassword: formation.RackPassword(cheapPasswords(hashes)),
 	}
 	rec := &recorder{}
 	h := formation.New(formation.Config{

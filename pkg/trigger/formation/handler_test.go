@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/trigger/formation"
@@ -405,9 +404,9 @@ func TestEncodeResponse(t *testing.T) {
 // TestSecretAnswer: a RackPassword answer is NoEcho, is remembered only
 // sealed, is replayed with its password, and its password is never logged.
 func TestSecretAnswer(t *testing.T) {
-	ssm := newFakeSSM()
-	r := newRig(t, formation.Resources{formation.TypeRackPassword: formation.RackPassword(cheapPasswords(ssm))}, nil)
-	ev := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", r.srv.url("x"), map[string]any{"ParameterName": "/rack/dev/password-hash"})
+	hashes := &fakeHashes{}
+	r := newRig(t, formation.Resources{formation.TypeRackPassword: formation.RackPassword(cheapPasswords(hashes))}, nil)
+	ev := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", r.srv.url("x"), map[string]any{})
 	require.NoError(t, r.handle(t, ev))
 	require.NoError(t, r.handle(t, ev))
 	answers := r.srv.answers(t)
@@ -418,8 +417,8 @@ func TestSecretAnswer(t *testing.T) {
 	require.True(t, a.NoEcho)
 	password, _ := a.Data[formation.AttributePassword].(string)
 	require.Len(t, password, 32)
-	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(ssm.value(t, "/rack/dev/password-hash")), []byte(password)))
-	require.Equal(t, 1, ssm.puts, "the replay set no second password")
+	hashes.matches(t, password)
+	require.Equal(t, 1, hashes.puts, "the replay set no second password")
 
 	require.Len(t, r.store.results, 1)
 	require.NotContains(t, string(r.store.results[0]), password)
@@ -431,10 +430,10 @@ func TestSecretAnswer(t *testing.T) {
 // TestSecretUnsealable: without a working sealer the secret answer still
 // goes out, but is not remembered at all.
 func TestSecretUnsealable(t *testing.T) {
-	ssm := newFakeSSM()
-	r := newRig(t, formation.Resources{formation.TypeRackPassword: formation.RackPassword(cheapPasswords(ssm))}, nil,
+	hashes := &fakeHashes{}
+	r := newRig(t, formation.Resources{formation.TypeRackPassword: formation.RackPassword(cheapPasswords(hashes))}, nil,
 		func(c *formation.Config) { c.Sealer = nil })
-	ev := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", r.srv.url("x"), map[string]any{"ParameterName": "/rack/dev/password-hash", "Password": "given-password"})
+	ev := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", r.srv.url("x"), map[string]any{"Password": "given-password"})
 	require.NoError(t, r.handle(t, ev))
 	a := r.srv.only(t)
 	require.Equal(t, cfn.StatusSuccess, a.Status, a.Reason)

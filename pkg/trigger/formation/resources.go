@@ -10,9 +10,9 @@ import (
 
 // Deps are the outside systems the rack's custom resources use.
 type Deps struct {
-	S3         S3API
-	ECR        ECRAPI
-	Parameters HashParameters
+	S3 S3API
+	// Hashes keeps the rack password's hash.
+	Hashes auth.HashStore
 	// Hasher hashes new rack passwords (zero value: at auth.Cost).
 	Hasher     auth.Hasher
 	Store      rack.Store
@@ -24,9 +24,8 @@ type Deps struct {
 // stacks.
 func RackResources(d Deps) Resources {
 	return Resources{
-		TypeEmptyBucket:     EmptyBucket(d.S3),
-		TypeEmptyRepository: EmptyRepository(d.ECR),
-		TypeRackMigration:   RackMigration(d.Store, d.Migrations, d.Log),
-		TypeRackPassword:    RackPassword(Passwords{Parameters: d.Parameters, Hasher: d.Hasher}),
+		TypeEmptyBucket:   EmptyBucket(d.S3),
+		TypeRackMigration: RackMigration(d.Store, d.Migrations, d.Log),
+		TypeRackPassword:  RackPassword(Passwords{Hashes: d.Hashes, Hasher: d.Hasher}),
 	}
 }

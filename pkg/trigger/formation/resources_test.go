@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
@@ -117,152 +116,98 @@ func TestEmptyBucket(t *testing.T) {
 	})
 }
 
-func TestEmptyRepository(t *testing.T) {
-	const repo = "dev/myapp"
-	props := map[string]any{"RepositoryName": repo}
-	rt := formation.TypeEmptyRepository
-
-	t.Run("create names the repository", func(t *testing.T) {
-		rs := formation.Resources{rt: formation.EmptyRepository(newFakeECR())}
-		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", props, nil))
-		require.NoError(t, err)
-		require.Equal(t, repo, res.PhysicalID)
-		_, err = rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"RepositoryName": "Dev/MyApp"}, nil))
-		require.ErrorContains(t, err, "is not an ECR repository name")
-	})
-
-	t.Run("delete deletes every image", func(t *testing.T) {
-		ecr := newFakeECR()
-		for i := range 230 {
-			img := fakeImage{digest: fmt.Sprintf("sha256:%064d", i)}
-			if i%3 != 0 {
-				img.tags = []string{fmt.Sprintf("B%d", i), fmt.Sprintf("R%d", i)}
-			}
-			ecr.repos[repo] = append(ecr.repos[repo], img)
-		}
-		ecr.repos["dev/other"] = []fakeImage{{digest: "sha256:keep"}}
-		rs := formation.Resources{rt: formation.EmptyRepository(ecr)}
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, rt, repo, props, nil))
-		require.NoError(t, err)
-		require.Zero(t, ecr.count(repo))
-		require.Equal(t, 1, ecr.count("dev/other"))
-	})
-
-	t.Run("delete of a repository already gone", func(t *testing.T) {
-		rs := formation.Resources{rt: formation.EmptyRepository(newFakeECR())}
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, rt, repo, props, nil))
-		require.NoError(t, err)
-	})
-
-	t.Run("an image that cannot be deleted", func(t *testing.T) {
-		ecr := newFakeECR()
-		ecr.repos[repo] = []fakeImage{{digest: "sha256:a"}, {digest: "sha256:b"}}
-		ecr.failures["sha256:b"] = "KmsError"
-		rs := formation.Resources{rt: formation.EmptyRepository(ecr)}
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, rt, repo, props, nil))
-		require.ErrorContains(t, err, "sha256:b: KmsError")
-	})
-}
-
 func TestRackPassword(t *testing.T) {
-	const param = "/rack/dev/password-hash"
 	rt := formation.TypeRackPassword
-	matches := func(t *testing.T, ssm *fakeSSM, name, password string) {
-		t.Helper()
-		require.NoError(t, bcrypt.CompareHashAndPassword([]byte(ssm.value(t, name)), []byte(password)))
-	}
+	const physical = "password-hash"
 
 	t.Run("create generates a password", func(t *testing.T) {
-		ssm := newFakeSSM()
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(ssm))}
-		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"ParameterName": param}, nil))
+		hashes := &fakeHashes{}
+		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{}, nil))
 		require.NoError(t, err)
-		require.Equal(t, param, res.PhysicalID)
+		require.Equal(t, physical, res.PhysicalID)
 		require.True(t, res.Secret)
 		password := res.Data[formation.AttributePassword].(string)
 		require.Len(t, password, 32)
-		matches(t, ssm, param, password)
-		require.NotContains(t, ssm.value(t, param), password)
+		hashes.matches(t, password)
+		require.NotContains(t, string(hashes.hash), password)
 	})
 
 	t.Run("create with a password, replaying over an existing hash", func(t *testing.T) {
-		ssm := newFakeSSM()
-		ssm.params[param] = "$2a$04$old"
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(ssm))}
-		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"ParameterName": param, "Password": "given"}, nil))
+		hashes := &fakeHashes{hash: []byte("$2a$04$old")}
+		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"Password": "given"}, nil))
 		require.NoError(t, err)
 		require.Equal(t, "given", res.Data[formation.AttributePassword])
-		matches(t, ssm, param, "given")
+		hashes.matches(t, "given")
 	})
 
 	t.Run("update", func(t *testing.T) {
 		for _, tc := range []struct {
-			name          string
-			props, old    map[string]any
-			puts          int
-			password      string // the password that works afterwards
-			data          string // the Password attribute answered
-			physical      string
-			generatedData bool
+			name       string
+			props, old map[string]any
+			noHash     bool
+			puts       int
+			password   string // the password that works afterwards ("": a generated one)
+			data       string // the Password attribute answered ("-": none)
 		}{
-			{"password unchanged", map[string]any{"ParameterName": param, "Password": "first"}, map[string]any{"ParameterName": param, "Password": "first"}, 0, "first", "first", param, false},
-			{"password changed", map[string]any{"ParameterName": param, "Password": "second"}, map[string]any{"ParameterName": param, "Password": "first"}, 1, "second", "second", param, false},
-			{"password removed keeps it", map[string]any{"ParameterName": param}, map[string]any{"ParameterName": param, "Password": "first"}, 0, "first", "", param, false},
-			{"rollback from old-format properties", map[string]any{"ParameterName": param, "Password": "first"}, map[string]any{"ParameterName": param, "Password": 7.0}, 1, "first", "first", param, false},
-			{"new parameter moves the hash", map[string]any{"ParameterName": "/rack/dev/pw2"}, map[string]any{"ParameterName": param}, 1, "first", "", "/rack/dev/pw2", false},
-			{"new parameter with a password", map[string]any{"ParameterName": "/rack/dev/pw2", "Password": "third"}, map[string]any{"ParameterName": param}, 1, "third", "third", "/rack/dev/pw2", false},
+			{"password unchanged", map[string]any{"Password": "first"}, map[string]any{"Password": "first"}, false, 0, "first", "first"},
+			{"password changed", map[string]any{"Password": "second"}, map[string]any{"Password": "first"}, false, 1, "second", "second"},
+			{"password removed keeps it", map[string]any{}, map[string]any{"Password": "first"}, false, 0, "first", "-"},
+			{"rollback from old-format properties", map[string]any{"Password": "first"}, map[string]any{"Password": 7.0}, false, 1, "first", "first"},
+			{"from a template that named an SSM parameter", map[string]any{}, map[string]any{"ParameterName": "/rack/dev/password-hash"}, false, 0, "first", "-"},
+			{"a rack without a hash gets one", map[string]any{}, map[string]any{"ParameterName": "/rack/dev/password-hash"}, true, 1, "", ""},
+			{"a rack without a hash takes the given one", map[string]any{"Password": "first"}, map[string]any{"Password": "first"}, true, 1, "first", "first"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ssm := newFakeSSM()
-				hash, err := bcrypt.GenerateFromPassword([]byte("first"), bcrypt.MinCost)
+				hashes := &fakeHashes{}
+				if !tc.noHash {
+					hash, err := cheap.Hash("first")
+					require.NoError(t, err)
+					hashes.hash = hash
+				}
+				rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+				res, err := rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, physical, tc.props, tc.old))
 				require.NoError(t, err)
-				ssm.params[param] = string(hash)
-				rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(ssm))}
-				res, err := rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, param, tc.props, tc.old))
-				require.NoError(t, err)
-				require.Equal(t, tc.puts, ssm.puts)
-				require.Equal(t, tc.physical, res.PhysicalID)
+				require.Equal(t, tc.puts, hashes.puts)
+				require.Equal(t, physical, res.PhysicalID)
 				require.True(t, res.Secret)
-				matches(t, ssm, tc.physical, tc.password)
-				if tc.data == "" {
+				switch tc.data {
+				case "-":
 					require.NotContains(t, res.Data, formation.AttributePassword)
-				} else {
+				case "":
+					generated := res.Data[formation.AttributePassword].(string)
+					require.Len(t, generated, 32)
+					hashes.matches(t, generated)
+				default:
 					require.Equal(t, tc.data, res.Data[formation.AttributePassword])
+				}
+				if tc.password != "" {
+					hashes.matches(t, tc.password)
 				}
 			})
 		}
 	})
 
-	t.Run("new parameter without an old hash generates one", func(t *testing.T) {
-		ssm := newFakeSSM()
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(ssm))}
-		res, err := rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, param, map[string]any{"ParameterName": "/rack/dev/pw2"}, map[string]any{"ParameterName": param}))
-		require.NoError(t, err)
-		matches(t, ssm, "/rack/dev/pw2", res.Data[formation.AttributePassword].(string))
-	})
-
-	t.Run("delete, twice", func(t *testing.T) {
-		ssm := newFakeSSM()
-		ssm.params[param] = "$2a$04$x"
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(ssm))}
+	t.Run("delete, twice, leaves the hash to the table", func(t *testing.T) {
+		hashes := &fakeHashes{hash: []byte("$2a$04$x")}
+		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
 		for range 2 {
-			_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, rt, param, map[string]any{"ParameterName": param}, nil))
+			_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, rt, physical, map[string]any{}, nil))
 			require.NoError(t, err)
 		}
-		require.False(t, ssm.has(param))
+		require.Zero(t, hashes.puts)
 	})
 
 	t.Run("failures never show the password", func(t *testing.T) {
-		ssm := newFakeSSM()
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(ssm))}
+		hashes := &fakeHashes{}
+		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
 		long := strings.Repeat("s3cret", 20)
 		for _, tc := range []struct {
 			props  map[string]any
 			reason string
 		}{
-			{map[string]any{"ParameterName": param, "Password": long}, "property Password: password is longer than 72 bytes"},
-			{map[string]any{"ParameterName": "/aws/reserved", "Password": "s3cret"}, "is not an SSM parameter name"},
-			{map[string]any{"ParameterName": "bad name!", "Password": "s3cret"}, "is not an SSM parameter name"},
+			{map[string]any{"Password": long}, "property Password: password is longer than 72 bytes"},
 			{map[string]any{"Password": map[string]any{"s3cret": "s3cret"}}, "property Password: is a map, not a string"},
 		} {
 			res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", tc.props, nil))
@@ -270,8 +215,8 @@ func TestRackPassword(t *testing.T) {
 			require.NotContains(t, err.Error(), "s3cret")
 			require.True(t, formation.NeverCreated(res.PhysicalID))
 		}
-		ssm.putErr = errors.New("ThrottlingException: Rate exceeded")
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"ParameterName": param, "Password": "s3cret"}, nil))
+		hashes.putErr = errors.New("ProvisionedThroughputExceededException: Rate exceeded")
+		_, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"Password": "s3cret"}, nil))
 		require.ErrorContains(t, err, "Rate exceeded")
 		require.NotContains(t, err.Error(), "s3cret")
 	})

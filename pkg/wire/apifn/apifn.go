@@ -1,6 +1,6 @@
 // Package apifn wires the api function: the HTTP API over the rack's
-// table, app stacks, key, password hash and bus, served through API
-// Gateway's Lambda adapter.
+// table (which keeps the password hash too), app stacks, key and bus,
+// served through API Gateway's Lambda adapter.
 package apifn
 
 import (
@@ -11,14 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
-	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/rackhq/rack/pkg/api"
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/aws/cfn"
 	"github.com/rackhq/rack/pkg/aws/kms"
-	"github.com/rackhq/rack/pkg/aws/ssm"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/service"
 	"github.com/rackhq/rack/pkg/wire"
@@ -31,7 +29,7 @@ type Handler = func(context.Context, events.APIGatewayV2HTTPRequest) (events.API
 // Function is the api function.
 var Function = wire.Function[Handler]{
 	Name:     "api",
-	Required: []string{names.EnvRack, names.EnvTable, names.EnvKey, names.EnvPasswordParameter},
+	Required: []string{names.EnvRack, names.EnvTable, names.EnvKey},
 	Build: func(env wire.Env, cfg aws.Config, log *slog.Logger) (Handler, error) {
 		return Lambda(NewServer(env, cfg, log.Handler())), nil
 	},
@@ -46,12 +44,13 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	}
 	logger := api.Logger(log)
 	store, uses := core.Store(env, cfg), core.New(env, cfg, logger)
+	sealer := kms.New(kmsapi.NewFromConfig(cfg), env.Key)
 	return api.New(api.Config{
 		Apps:     service.NewApps(uses, store, cfn.New(cloudformation.NewFromConfig(cfg), env.Rack)),
 		Builds:   service.NewBuilds(uses, store),
-		Releases: service.NewReleases(uses, store, kms.New(kmsapi.NewFromConfig(cfg), env.Key)),
+		Releases: service.NewReleases(uses, store, sealer),
 		System:   service.NewSystem(env.System(cfg.Region)),
-		Auth:     auth.NewVerifier(ssm.NewHashes(ssmapi.NewFromConfig(cfg), env.PasswordParameter)),
+		Auth:     auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
 		Log:      logger,
 		Version:  env.Version,
 	})

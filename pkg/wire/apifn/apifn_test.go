@@ -44,7 +44,7 @@ func onEmulator(t testing.TB, cfg aws.Config) (*api.Server, wire.Env) {
 		cfg = emulatortest.Config(t)
 	}
 	name := emulatortest.Name("r")
-	env := wire.Env{Rack: name, Table: name, Key: "alias/" + name, PasswordParameter: "/rack/" + name + "/password-hash", Version: "test"}
+	env := wire.Env{Rack: name, Table: name, Key: "alias/" + name, Version: "test"}
 	_, err := local.Prepare(context.Background(), env, emulatortest.Config(t), auth.Hasher{Cost: bcrypt.MinCost}, password)
 	require.NoError(t, err)
 	return apifn.NewServer(env, cfg, nil), env
@@ -209,7 +209,7 @@ func TestFunctionFromLambdasEnvironment(t *testing.T) {
 	endpoint := emulatortest.Endpoint(t)
 	_, env := onEmulator(t, aws.Config{})
 	vars := map[string]string{
-		"RACK_NAME": env.Rack, "RACK_TABLE": env.Table, "RACK_KEY": env.Key, "RACK_PASSWORD_PARAMETER": env.PasswordParameter,
+		"RACK_NAME": env.Rack, "RACK_TABLE": env.Table, "RACK_KEY": env.Key,
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "token",
 		"AWS_ENDPOINT_URL": endpoint,
 	}

@@ -9,14 +9,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/aws/dynamo"
 	"github.com/rackhq/rack/pkg/aws/kms"
-	"github.com/rackhq/rack/pkg/aws/ssm"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/trigger/formation"
 	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
@@ -33,15 +31,15 @@ var Function = wire.Function[Handler]{
 	Required: []string{names.EnvTable, names.EnvKey},
 	Build: func(env wire.Env, cfg aws.Config, log *slog.Logger) (Handler, error) {
 		store := dynamo.New(dynamodb.NewFromConfig(cfg), env.Table, nil)
+		sealer := kms.New(kmsapi.NewFromConfig(cfg), env.Key)
 		resources := formation.RackResources(formation.Deps{
 			S3:         s3.NewFromConfig(cfg),
-			ECR:        ecr.NewFromConfig(cfg),
-			Parameters: ssm.NewParameters(ssmapi.NewFromConfig(cfg)),
+			Hashes:     auth.NewSettingHashes(store, sealer),
 			Store:      store,
 			Migrations: migrate.All,
 			Log:        log,
 		})
-		return formation.New(formation.Config{Resources: resources, Answers: store, Sealer: kms.New(kmsapi.NewFromConfig(cfg), env.Key), Log: log}).Handle, nil
+		return formation.New(formation.Config{Resources: resources, Answers: store, Sealer: sealer, Log: log}).Handle, nil
 	},
 	Broken: func(err error, log *slog.Logger) Handler {
 		return formation.Failing(err, log).Handle

@@ -14,17 +14,16 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	ssmapi "github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/aws/dynamo"
-	"github.com/rackhq/rack/pkg/aws/ssm"
+	"github.com/rackhq/rack/pkg/aws/kms"
 	"github.com/rackhq/rack/pkg/wire"
 )
 
 // Prepare makes sure the resources a local API needs exist where cfg
 // points: the table, the key (env.Key may be an alias, created if missing)
-// and the password hash (stored from password if none is). On AWS the rack
+// and the password hash (stored, sealed, from password if none is). On AWS the rack
 // stack creates these; this is for the local rack environment, before or
 // without a deployed stack. It returns whether it stored the password.
 func Prepare(ctx context.Context, env wire.Env, cfg aws.Config, hasher auth.Hasher, password string) (bool, error) {
@@ -34,7 +33,9 @@ func Prepare(ctx context.Context, env wire.Env, cfg aws.Config, hasher auth.Hash
 	if err := ensureKey(ctx, kmsapi.NewFromConfig(cfg), env.Key); err != nil {
 		return false, err
 	}
-	created, err := hasher.EnsurePassword(ctx, ssm.NewHashes(ssmapi.NewFromConfig(cfg), env.PasswordParameter), password)
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), env.Table, nil)
+	sealer := kms.New(kmsapi.NewFromConfig(cfg), env.Key)
+	created, err := hasher.EnsurePassword(ctx, auth.NewSettingHashes(store, sealer), password)
 	if err != nil {
 		return false, fmt.Errorf("password: %w", err)
 	}

@@ -18,7 +18,7 @@ import (
 func TestPrepareOnEmulator(t *testing.T) {
 	cfg := emulatortest.Config(t)
 	name := emulatortest.Name("local")
-	env := wire.Env{Rack: name, Table: name, Key: "alias/" + name, PasswordParameter: "/rack/" + name + "/password-hash"}
+	env := wire.Env{Rack: name, Table: name, Key: "alias/" + name}
 	cheap := auth.Hasher{Cost: bcrypt.MinCost}
 	created, err := local.Prepare(context.Background(), env, cfg, cheap, "first")
 	require.NoError(t, err)
