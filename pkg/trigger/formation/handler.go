@@ -69,7 +69,25 @@ type Config struct {
 	Poll time.Duration
 	// Sleep waits between those looks; nil means SleepContext.
 	Sleep Sleeper
+	// Clock is the time the watchdog reads and the timer it sets; nil
+	// means the system's. Tests fire the watchdog when they choose.
+	Clock Clock
 	Log   *slog.Logger
+}
+
+// Clock tells the time and calls f after d, returning a function that
+// cancels the call.
+type Clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) AfterFunc(d time.Duration, f func()) func() bool {
+	return time.AfterFunc(d, f).Stop
 }
 
 // Handler answers custom-resource requests.
@@ -82,6 +100,7 @@ type Handler struct {
 	remember  time.Duration
 	poll      time.Duration
 	sleep     Sleeper
+	clock     Clock
 	log       *slog.Logger
 	// broken, when set, fails every request that would run a handler.
 	broken error
@@ -98,7 +117,11 @@ func New(c Config) *Handler {
 		remember:  c.Remember,
 		poll:      c.Poll,
 		sleep:     c.Sleep,
+		clock:     c.Clock,
 		log:       c.Log,
+	}
+	if h.clock == nil {
+		h.clock = systemClock{}
 	}
 	if h.responder == nil {
 		h.responder = defaultResponder()
@@ -180,19 +203,26 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) error {
 	return nil
 }
 
-// watchdog returns the context handlers run under: it ends Margin before
-// ctx's deadline (or halfway there, when that is closer), so that a FAILED
-// answer still has time to go out.
+// watchdog returns the context handlers run under: it ends, with cause
+// errTimedOut, Margin before ctx's deadline (or halfway there, when that
+// is closer) by the Handler's clock, so that a FAILED answer still has
+// time to go out.
 func (h *Handler) watchdog(ctx context.Context) (context.Context, context.CancelFunc) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		return context.WithCancel(ctx)
 	}
+	remaining := deadline.Sub(h.clock.Now())
 	margin := h.margin
-	if remaining := time.Until(deadline); remaining < 2*margin {
+	if remaining < 2*margin {
 		margin = remaining / 2
 	}
-	return context.WithDeadlineCause(ctx, deadline.Add(-margin), errTimedOut)
+	work, cancel := context.WithCancelCause(ctx)
+	stop := h.clock.AfterFunc(remaining-margin, func() { cancel(errTimedOut) })
+	return work, func() {
+		stop()
+		cancel(context.Canceled)
+	}
 }
 
 // decide works out the answer to ev: from the answer memory for a replay,

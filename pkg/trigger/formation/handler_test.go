@@ -64,7 +64,7 @@ func TestAlwaysAnswers(t *testing.T) {
 		name     string
 		handler  func(t *testing.T) func(context.Context, formation.Request) (formation.Result, error)
 		statuses []int // the ResponseURL's answers, then 200
-		deadline time.Duration
+		timesOut bool  // the test fires the watchdog
 		status   cfn.StatusType
 		reason   string
 		puts     int
@@ -107,7 +107,7 @@ func TestAlwaysAnswers(t *testing.T) {
 					return formation.Result{PhysicalID: "thing-1"}, nil
 				}
 			},
-			deadline: time.Second,
+			timesOut: true,
 			status:   cfn.StatusFailed, reason: "timed out", puts: 1,
 		},
 		{
@@ -127,15 +127,13 @@ func TestAlwaysAnswers(t *testing.T) {
 					physical = "thing-1"
 				}
 				ev := newEvent(rt, probeType, physical, r.srv.url("x"), nil)
-				deadline := sc.deadline
-				if deadline == 0 {
-					deadline = time.Minute
+				if sc.timesOut {
+					ctx, cancel := r.deadline(t, time.Second)
+					defer cancel()
+					require.NoError(t, r.handleTimedOut(t, ctx, ev))
+				} else {
+					require.NoError(t, r.handle(t, ev))
 				}
-				ctx, cancel := context.WithTimeout(t.Context(), deadline)
-				defer cancel()
-				start := time.Now()
-				require.NoError(t, r.handler.Handle(ctx, encode(t, ev)))
-				require.Less(t, time.Since(start), deadline, "answered after the deadline")
 
 				answers := r.srv.answers(t)
 				require.Len(t, answers, sc.puts)
@@ -260,9 +258,9 @@ func TestReplayWhileStuck(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, mine)
 
-	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	ctx, cancel := r.deadline(t, time.Second)
 	defer cancel()
-	require.NoError(t, r.handler.Handle(ctx, encode(t, ev)))
+	require.NoError(t, r.handleTimedOut(t, ctx, ev))
 	a := r.srv.only(t)
 	require.Equal(t, cfn.StatusFailed, a.Status)
 	require.Contains(t, a.Reason, "another invocation")
@@ -445,6 +443,25 @@ func TestSecretUnsealable(t *testing.T) {
 	require.NotContains(t, r.logs.String(), "given-password")
 }
 
+// TestWatchdogArming: the watchdog fires Margin before the deadline, or
+// halfway there when the deadline is closer than twice the Margin.
+func TestWatchdogArming(t *testing.T) {
+	for remaining, want := range map[time.Duration]time.Duration{
+		time.Minute:            time.Minute - 200*time.Millisecond,
+		time.Second:            800 * time.Millisecond,
+		300 * time.Millisecond: 150 * time.Millisecond,
+	} {
+		r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+			return formation.Result{PhysicalID: "thing-1"}, nil
+		}), nil)
+		ctx, cancel := r.deadline(t, remaining)
+		require.NoError(t, r.handler.Handle(ctx, encode(t, newEvent(cfn.RequestCreate, probeType, "", r.srv.url("x"), nil))))
+		cancel()
+		require.Equal(t, []time.Duration{want}, r.clock.delays, "deadline %s away", remaining)
+		require.Equal(t, cfn.StatusSuccess, r.srv.only(t).Status)
+	}
+}
+
 // TestWatchdogRace: a handler that finishes just as the watchdog fires
 // still gets exactly one answer out.
 func TestWatchdogRace(t *testing.T) {
@@ -454,10 +471,10 @@ func TestWatchdogRace(t *testing.T) {
 			r := newRig(t, probe(func(ctx context.Context, _ formation.Request) (formation.Result, error) {
 				<-ctx.Done()
 				return formation.Result{PhysicalID: "thing-1"}, nil
-			}), nil, func(c *formation.Config) { c.Margin = 150 * time.Millisecond })
-			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond+time.Duration(i)*time.Millisecond)
+			}), nil)
+			ctx, cancel := r.deadline(t, 300*time.Millisecond+time.Duration(i)*time.Millisecond)
 			defer cancel()
-			require.NoError(t, r.handler.Handle(ctx, encode(t, newEvent(cfn.RequestUpdate, probeType, "thing-1", r.srv.url("x"), nil))))
+			require.NoError(t, r.handleTimedOut(t, ctx, newEvent(cfn.RequestUpdate, probeType, "thing-1", r.srv.url("x"), nil)))
 			a := r.srv.only(t)
 			require.Equal(t, "thing-1", a.PhysicalResourceID)
 			if a.Status == cfn.StatusFailed {

@@ -132,6 +132,7 @@ type rig struct {
 	store   *recordingStore
 	handler *formation.Handler
 	logs    *syncBuffer
+	clock   *manualClock
 
 	mu     sync.Mutex
 	sleeps []time.Duration
@@ -143,6 +144,7 @@ func newRig(t *testing.T, resources formation.Resources, statuses []int, configu
 		srv:   newResponseServer(t, statuses...),
 		store: &recordingStore{IdempotencyStore: memstore.New(nil)},
 		logs:  &syncBuffer{},
+		clock: newManualClock(),
 	}
 	sleep := func(ctx context.Context, d time.Duration) error {
 		r.mu.Lock()
@@ -160,6 +162,7 @@ func newRig(t *testing.T, resources formation.Resources, statuses []int, configu
 		},
 		Margin: 200 * time.Millisecond,
 		Sleep:  sleep,
+		Clock:  r.clock,
 		Log:    slog.New(slog.NewJSONHandler(io.MultiWriter(r.logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, f := range configure {
@@ -172,9 +175,96 @@ func newRig(t *testing.T, resources formation.Resources, statuses []int, configu
 // handle runs the handler on ev with a deadline a minute away.
 func (r *rig) handle(t *testing.T, ev cfn.Event) error {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := r.deadline(t, time.Minute)
 	defer cancel()
 	return r.handler.Handle(ctx, encode(t, ev))
+}
+
+// deadline returns a context whose deadline is d away by the rig's clock.
+// By the machine's clock it is an hour away: nothing a test waits for can
+// reach it, however slow the machine, and the watchdog fires only when the
+// test fires the clock.
+func (r *rig) deadline(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(time.Hour)
+	r.clock.set(deadline.Add(-d))
+	return context.WithDeadline(t.Context(), deadline)
+}
+
+// handleTimedOut runs the handler on ev in the background, fires the
+// watchdog as soon as it is armed, and returns Handle's result: the run of
+// a handler that reaches its deadline, at no real deadline.
+func (r *rig) handleTimedOut(t *testing.T, ctx context.Context, ev cfn.Event) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- r.handler.Handle(ctx, encode(t, ev)) }()
+	select {
+	case <-r.clock.armed:
+	case err := <-done:
+		t.Fatalf("Handle returned (%v) before its watchdog was armed", err)
+	}
+	r.clock.fire()
+	return <-done
+}
+
+// manualClock is a Clock whose timers fire only when a test says.
+type manualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []func()
+	delays []time.Duration
+	// armed receives once for every timer set.
+	armed chan struct{}
+}
+
+func newManualClock() *manualClock {
+	return &manualClock{now: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), armed: make(chan struct{}, 64)}
+}
+
+func (c *manualClock) set(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = now
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.timers)
+	c.timers = append(c.timers, f)
+	c.delays = append(c.delays, d)
+	select {
+	case c.armed <- struct{}{}:
+	default:
+	}
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		pending := c.timers[n] != nil
+		c.timers[n] = nil
+		return pending
+	}
+}
+
+// fire runs every timer not yet run or stopped.
+func (c *manualClock) fire() {
+	c.mu.Lock()
+	var due []func()
+	for n, f := range c.timers {
+		if f != nil {
+			due = append(due, f)
+			c.timers[n] = nil
+		}
+	}
+	c.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
 }
 
 // recordingStore keeps every remembered answer, to show what is stored.
