@@ -366,3 +366,17 @@ func TestRequestIDsAndLogs(t *testing.T) {
 	require.NotContains(t, res.Header.Get("X-Request-Id"), " ")
 	require.NotEmpty(t, res.Header.Get("X-Request-Id"))
 }
+
+// TestForeignStackIsAConflict: an app whose stack name is taken by a stack
+// the rack did not make is a 409 that says so, and nothing is recorded.
+func TestForeignStackIsAConflict(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.stacks.Foreign("victim")
+	_, err := h.client.AppCreate(ctx, "victim")
+	requireCode(t, rack.ECONFLICT, err)
+	require.Equal(t, "the stack of app victim was not made by the rack", err.Error())
+	_, err = h.client.AppGet(ctx, "victim")
+	requireCode(t, rack.ENOTFOUND, err)
+	require.True(t, h.stacks.HasForeign("victim"))
+}
