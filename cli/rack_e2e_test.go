@@ -5,7 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,6 +29,7 @@ import (
 
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
+	"github.com/rackhq/rack/pkg/wire/local"
 )
 
 // TestRackOnTheEmulator installs the synthesized rack stack on the emulator
@@ -196,68 +197,20 @@ func rackFunction(t *testing.T, rackName, prefix string) string {
 }
 
 // emitStackEvents does what CloudFormation does on AWS and the emulator
-// does not: each time one of the rack's app stacks reaches a new status, a
-// "CloudFormation Stack Status Change" event of the documented shape goes
-// to the releases function (invoked directly: PutEvents refuses aws.*
-// sources, on AWS too). The rule's pattern is checked by the CDK tests.
-// It returns a function that stops it.
+// does not (local.StackEvents): each new status of one of the rack's app
+// stacks goes to its releases function as the documented event. The rule's
+// pattern is checked by the CDK tests. It returns a function that stops it.
 func emitStackEvents(t *testing.T, rackName string) func() {
 	t.Helper()
-	cfg := emulatortest.Config(t)
-	cfn, fn := cloudformation.NewFromConfig(cfg), lambda.NewFromConfig(cfg)
-	function := rackFunction(t, rackName, "Releases")
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	seen := map[string]cftypes.StackStatus{} // stack id → last status sent
+	done := make(chan error, 1)
 	go func() {
-		defer close(done)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			out, err := cfn.ListStacks(ctx, &cloudformation.ListStacksInput{})
-			if err == nil {
-				for _, s := range out.StackSummaries {
-					id := aws.ToString(s.StackId)
-					if !strings.HasPrefix(aws.ToString(s.StackName), names.AppStackPrefix(rackName)) || seen[id] == s.StackStatus {
-						continue
-					}
-					if invokeStackEvent(ctx, fn, function, id, s) == nil {
-						seen[id] = s.StackStatus
-					}
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-		}
+		done <- local.StackEvents(ctx, emulatortest.Config(t), rackName, 100*time.Millisecond, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	}()
 	return func() {
 		cancel()
-		<-done
+		require.NoError(t, <-done)
 	}
-}
-
-// invokeStackEvent hands the releases function one stack status event.
-func invokeStackEvent(ctx context.Context, fn *lambda.Client, function, stackID string, s cftypes.StackSummary) error {
-	event, err := json.Marshal(map[string]any{
-		"version": "0", "id": "e2e-" + stackID + "-" + string(s.StackStatus), "source": "aws.cloudformation",
-		"detail-type": "CloudFormation Stack Status Change", "time": time.Now().UTC().Format(time.RFC3339),
-		"account": "000000000000", "region": "us-east-1", "resources": []string{stackID},
-		"detail": map[string]any{
-			"stack-id":       stackID,
-			"status-details": map[string]any{"status": string(s.StackStatus), "status-reason": aws.ToString(s.StackStatusReason)},
-		},
-	})
-	if err != nil {
-		return err
-	}
-	out, err := fn.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: event})
-	if err == nil && out.FunctionError != nil {
-		err = fmt.Errorf("%s: %s", aws.ToString(out.FunctionError), out.Payload)
-	}
-	return err
 }
 
 // putContainerInstanceChange delivers an "ECS Container Instance State

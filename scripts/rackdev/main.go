@@ -5,7 +5,12 @@
 //	    the local API over the resources the environment names (a .env), or
 //	    over those of a rack NAME of its own (on the emulator); it runs the
 //	    releases function's reconcile sweep every D, as no schedule does here
-//	rackdev export-env STACK                    the environment of a deployed rack, from its stack
+//	rackdev export-env STACK
+//	    the environment of a deployed rack, from its stack
+//	rackdev relay RACK
+//	    on an emulator, which emits no AWS events, hands each new status of
+//	    the rack's app stacks to its releases function, as CloudFormation's
+//	    events would (make dev runs it beside the dev rack)
 //
 // It reads AWS configuration as the AWS CLI does (profiles, AWS_ENDPOINT_URL).
 package main
@@ -37,7 +42,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: rackdev api|export-env"))
+		fail(fmt.Errorf("usage: rackdev api|export-env|relay"))
 	}
 	var err error
 	switch os.Args[1] {
@@ -45,6 +50,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "export-env":
 		err = exportEnv(os.Args[2:])
+	case "relay":
+		err = relay(os.Args[2:])
 	default:
 		err = fmt.Errorf("rackdev: no command %q", os.Args[1])
 	}
@@ -104,6 +111,22 @@ func serve(args []string) error {
 	}()
 	slog.New(log).Info("local API listening", "addr", *listen, "rack", env.Rack)
 	return http.ListenAndServe(*listen, apifn.NewServer(env, cfg, log))
+}
+
+// relay delivers the stack events of the rack named in args until the
+// emulator goes away.
+func relay(args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: rackdev relay RACK")
+	}
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	log := slog.New(wire.Logger(os.Stdout, os.Getenv))
+	log.Info("relaying stack events", "rack", args[0])
+	return local.StackEvents(ctx, cfg, args[0], time.Second, log)
 }
 
 // localEnv is the environment of a local rack: its table, key alias and
