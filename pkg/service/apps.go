@@ -108,7 +108,7 @@ func (s *Apps) DeleteApp(ctx context.Context, name string) (rack.App, error) {
 }
 
 // ApplyStackStatus moves an app to the status its stack reports; it is how
-// both stack status events and reads keep apps current. A status the app
+// both stack status events and the sweep keep apps current. A status the app
 // may not move to (a late or replayed event) is ignored.
 func (s *Apps) ApplyStackStatus(ctx context.Context, name string, status rack.AppStatus, reason string) (rack.App, error) {
 	app, err := s.store.GetApp(ctx, name)

@@ -131,3 +131,54 @@ func waitGone(t *testing.T, ctx context.Context, stacks *Stacks, app string) {
 		}
 	}
 }
+
+// TestRacksWithHyphensOnEmulator: rack a-b's app c and rack a's app b-c,
+// whose stacks shared a name before the infix, get stacks of their own;
+// each rack reads and deletes only its own, and a stack made without the
+// rack's tags under an app stack's name stays.
+func TestRacksWithHyphensOnEmulator(t *testing.T) {
+	client := cloudformation.NewFromConfig(emulatortest.Config(t))
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	base := emulatortest.Name("r")
+	first, second := New(client, base+"-b"), New(client, base)
+	require.NotEqual(t, names.AppStack(base+"-b", "c"), names.AppStack(base, "b-c"))
+	for _, s := range []struct {
+		stacks *Stacks
+		app    string
+	}{{first, "c"}, {second, "b-c"}} {
+		stack := names.AppStack(s.stacks.rack, s.app)
+		t.Cleanup(func() {
+			_, _ = client.DeleteStack(context.Background(), &cloudformation.DeleteStackInput{StackName: aws.String(stack)})
+		})
+		require.NoError(t, s.stacks.CreateAppStack(ctx, s.app))
+		waitStatus(t, ctx, s.stacks, s.app, rack.AppRunning)
+	}
+	// Neither rack takes the other's stack for its own.
+	_, _, err := first.AppStackStatus(ctx, "b-c")
+	require.Equal(t, rack.ENOTFOUND, rack.ErrorCode(err), "%v", err)
+	require.NoError(t, first.DeleteAppStack(ctx, "c"))
+	waitGone(t, ctx, first, "c")
+	status, _, err := second.AppStackStatus(ctx, "b-c")
+	require.NoError(t, err)
+	require.Equal(t, rack.AppRunning, status, "deleting rack a-b's app c left rack a's app b-c alone")
+
+	// A stack of an app stack's name, made without the rack's tags.
+	foreign := names.AppStack(base, "victim")
+	_, err = client.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName:    aws.String(foreign),
+		TemplateBody: aws.String(`{"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "/foreign/` + foreign + `"}}}}`),
+	})
+	emulatortest.Created(t, err)
+	t.Cleanup(func() {
+		_, _ = client.DeleteStack(context.Background(), &cloudformation.DeleteStackInput{StackName: aws.String(foreign)})
+	})
+	require.Equal(t, rack.ECONFLICT, rack.ErrorCode(second.CreateAppStack(ctx, "victim")))
+	require.Equal(t, rack.ECONFLICT, rack.ErrorCode(second.DeleteAppStack(ctx, "victim")))
+	out, err := client.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(foreign)})
+	require.NoError(t, err)
+	require.Len(t, out.Stacks, 1)
+	require.Empty(t, out.Stacks[0].Tags, "the rack tagged nothing")
+	require.NotEqual(t, types.StackStatusDeleteInProgress, out.Stacks[0].StackStatus)
+	require.NotEqual(t, types.StackStatusDeleteComplete, out.Stacks[0].StackStatus)
+}
