@@ -98,11 +98,11 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	for _, name := range names.Functions {
 		r.Functions[name] = newFunction(stack, name, p, env)
 	}
-	api, builds, formation, releases := r.Functions["api"], r.Functions["builds"], r.Functions["formation"], r.Functions["releases"]
+	api, builds, resources, releases := r.Functions["api"], r.Functions["builds"], r.Functions["customresources"], r.Functions["releases"]
 	notifications, instances := r.Functions["notifications"], r.Functions["instances"]
 
 	// Grants only: each function gets what it uses.
-	for _, fn := range []awslambda.Function{api, builds, formation, releases} {
+	for _, fn := range []awslambda.Function{api, builds, resources, releases} {
 		tbl.GrantReadWriteData(fn)
 	}
 	for _, fn := range []awslambda.Function{api, builds, instances, releases} {
@@ -111,10 +111,10 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	// The key seals app environments, the password hash and secret
 	// custom-resource answers.
 	key.GrantEncryptDecrypt(api)
-	key.GrantEncryptDecrypt(formation)
+	key.GrantEncryptDecrypt(resources)
 	bucket.GrantReadWrite(api, nil)
-	bucket.GrantReadWrite(formation, nil)
-	bucket.GrantDelete(formation, nil)
+	bucket.GrantReadWrite(resources, nil)
+	bucket.GrantDelete(resources, nil)
 	appStacks := stack.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("cloudformation"),
 		Resource:     jsii.String("stack"),
@@ -128,12 +128,12 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	}
 	appResources(stack, name, api)
 
-	// Custom resources, answered by the formation function.
+	// Custom resources, answered by the customresources function.
 	// They depend on the table and key the function keeps its answers
 	// with, so a stack deletion removes them first.
 	custom := func(id, kind string, props map[string]any) awscdk.CustomResource {
 		r := awscdk.NewCustomResource(stack, jsii.String(id), &awscdk.CustomResourceProps{
-			ServiceToken: formation.FunctionArn(),
+			ServiceToken: resources.FunctionArn(),
 			ResourceType: jsii.String("Custom::" + kind),
 			Properties:   &props,
 		})

@@ -116,7 +116,7 @@ func AppStackTags(rack, app string) map[string]string {
 
 // Functions are the rack's Lambda functions, by the folder of functions/
 // their code is built from.
-var Functions = []string{"api", "builds", "formation", "instances", "notifications", "releases"}
+var Functions = []string{"api", "builds", "customresources", "instances", "notifications", "releases"}
 
 // The outputs of the rack stack that tools read.
 const (

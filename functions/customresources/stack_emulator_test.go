@@ -32,7 +32,7 @@ import (
 	rackkms "github.com/rackhq/rack/pkg/aws/kms"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
-	"github.com/rackhq/rack/pkg/trigger/formation"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
 )
 
 // clients are the emulator's services a stack test uses.
@@ -59,7 +59,7 @@ func TestStackOnEmulator(t *testing.T) {
 
 	rackName := emulatortest.Name("rack")
 	tableName := emulatortest.NewTable(t, c.db)
-	key, err := c.kms.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("formation stack test")})
+	key, err := c.kms.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("custom resources stack test")})
 	require.NoError(t, err)
 	fn := deploy(t, ctx, c, map[string]string{
 		names.EnvRack: rackName, names.EnvTable: tableName, names.EnvKey: aws.ToString(key.KeyMetadata.KeyId),
@@ -68,7 +68,7 @@ func TestStackOnEmulator(t *testing.T) {
 	store := dynamo.New(c.db, tableName, nil)
 	hashes := auth.NewSettingHashes(store, rackkms.New(c.kms, aws.ToString(key.KeyMetadata.KeyId)))
 
-	bucket, retained := emulatortest.Name("formation-data"), emulatortest.Name("formation-kept")
+	bucket, retained := emulatortest.Name("cr-data"), emulatortest.Name("cr-kept")
 	stack := rackName + "-resources"
 	t.Cleanup(func() {
 		// Whatever the test left: the stack, the retained bucket.
@@ -210,14 +210,14 @@ func stackTemplate(t *testing.T, fn, bucket, retained string) string {
 		"Parameters":               map[string]any{"Version": map[string]any{"Type": "String"}},
 		"Resources": map[string]any{
 			"Data":         map[string]any{"Type": "AWS::S3::Bucket", "Properties": map[string]any{"BucketName": bucket, "VersioningConfiguration": versioned}},
-			"DataCleanup":  custom(formation.TypeEmptyBucket, map[string]any{"BucketName": map[string]any{"Ref": "Data"}}),
+			"DataCleanup":  custom(customresource.TypeEmptyBucket, map[string]any{"BucketName": map[string]any{"Ref": "Data"}}),
 			"Kept":         map[string]any{"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": map[string]any{"BucketName": retained, "VersioningConfiguration": versioned}},
-			"KeptCleanup":  custom(formation.TypeEmptyBucket, map[string]any{"BucketName": map[string]any{"Ref": "Kept"}, "MaxKeysPerBatch": 5}),
-			"RackPassword": custom(formation.TypeRackPassword, map[string]any{}),
-			"Migration":    custom(formation.TypeRackMigration, map[string]any{"Version": map[string]any{"Ref": "Version"}}),
+			"KeptCleanup":  custom(customresource.TypeEmptyBucket, map[string]any{"BucketName": map[string]any{"Ref": "Kept"}, "MaxKeysPerBatch": 5}),
+			"RackPassword": custom(customresource.TypeRackPassword, map[string]any{}),
+			"Migration":    custom(customresource.TypeRackMigration, map[string]any{"Version": map[string]any{"Ref": "Version"}}),
 		},
 		"Outputs": map[string]any{
-			"Password": map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{"RackPassword", formation.AttributePassword}}},
+			"Password": map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{"RackPassword", customresource.AttributePassword}}},
 			"Migrated": map[string]any{"Value": map[string]any{"Fn::GetAtt": []string{"Migration", "Version"}}},
 		},
 	})
@@ -231,14 +231,14 @@ func deploy(t *testing.T, ctx context.Context, c clients, env map[string]string)
 	code := buildZip(t, ctx)
 	t.Logf("built the function, %d KB zipped, in %s", len(code)>>10, time.Since(start).Round(time.Millisecond))
 
-	codeBucket := emulatortest.Name("formation-code")
+	codeBucket := emulatortest.Name("cr-code")
 	_, err := c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(codeBucket)})
 	emulatortest.Created(t, err)
-	_, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(codeBucket), Key: aws.String("formation.zip"), Body: bytes.NewReader(code)})
+	_, err = c.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(codeBucket), Key: aws.String("customresources.zip"), Body: bytes.NewReader(code)})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		bg := context.Background()
-		_, _ = c.s3.DeleteObject(bg, &s3.DeleteObjectInput{Bucket: aws.String(codeBucket), Key: aws.String("formation.zip")})
+		_, _ = c.s3.DeleteObject(bg, &s3.DeleteObjectInput{Bucket: aws.String(codeBucket), Key: aws.String("customresources.zip")})
 		_, _ = c.s3.DeleteBucket(bg, &s3.DeleteBucketInput{Bucket: aws.String(codeBucket)})
 	})
 
@@ -246,14 +246,14 @@ func deploy(t *testing.T, ctx context.Context, c clients, env map[string]string)
 	if runtime.GOARCH == "arm64" {
 		arch = lambdatypes.ArchitectureArm64
 	}
-	name := emulatortest.Name("formation")
+	name := emulatortest.Name("customresources")
 	out, err := c.lambda.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName:  aws.String(name),
 		Runtime:       lambdatypes.RuntimeProvidedal2023,
 		Handler:       aws.String("bootstrap"),
 		Architectures: []lambdatypes.Architecture{arch},
-		Role:          aws.String("arn:aws:iam::000000000000:role/formation"),
-		Code:          &lambdatypes.FunctionCode{S3Bucket: aws.String(codeBucket), S3Key: aws.String("formation.zip")},
+		Role:          aws.String("arn:aws:iam::000000000000:role/customresources"),
+		Code:          &lambdatypes.FunctionCode{S3Bucket: aws.String(codeBucket), S3Key: aws.String("customresources.zip")},
 		Timeout:       aws.Int32(30),
 		MemorySize:    aws.Int32(256),
 		Environment:   &lambdatypes.Environment{Variables: env},

@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"context"
@@ -13,15 +13,15 @@ import (
 
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
-	"github.com/rackhq/rack/pkg/trigger/formation"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 )
 
 // request is a request of the test stack for Dispatch.
-func request(rt cfn.RequestType, resourceType, physicalID string, props, old map[string]any) formation.Request {
+func request(rt cfn.RequestType, resourceType, physicalID string, props, old map[string]any) customresource.Request {
 	ev := newEvent(rt, resourceType, physicalID, "https://example.com/x", props)
 	ev.OldResourceProperties = old
-	return formation.Request{Event: ev}
+	return customresource.Request{Event: ev}
 }
 
 func TestEmptyBucket(t *testing.T) {
@@ -35,11 +35,11 @@ func TestEmptyBucket(t *testing.T) {
 	}
 
 	t.Run("create and update name the bucket", func(t *testing.T) {
-		rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(newFakeS3())}
-		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, formation.TypeEmptyBucket, "", props(), nil))
+		rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(newFakeS3())}
+		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, customresource.TypeEmptyBucket, "", props(), nil))
 		require.NoError(t, err)
 		require.Equal(t, bucket, res.PhysicalID)
-		res, err = rs.Dispatch(t.Context(), request(cfn.RequestUpdate, formation.TypeEmptyBucket, bucket,
+		res, err = rs.Dispatch(t.Context(), request(cfn.RequestUpdate, customresource.TypeEmptyBucket, bucket,
 			map[string]any{"BucketName": "another-bucket"}, props()))
 		require.NoError(t, err)
 		require.Equal(t, "another-bucket", res.PhysicalID, "another bucket replaces the resource")
@@ -51,8 +51,8 @@ func TestEmptyBucket(t *testing.T) {
 			s3.put(bucket, fmt.Sprintf("objects/%03d", i), 3, i%5 == 0)
 		}
 		s3.put("other-bucket", "keep", 1, false)
-		rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(s3)}
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, formation.TypeEmptyBucket, bucket, props("MaxKeysPerBatch", "10"), nil))
+		rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(s3)}
+		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, customresource.TypeEmptyBucket, bucket, props("MaxKeysPerBatch", "10"), nil))
 		require.NoError(t, err)
 		require.Zero(t, s3.count(bucket))
 		require.Equal(t, 1, s3.count("other-bucket"))
@@ -60,16 +60,16 @@ func TestEmptyBucket(t *testing.T) {
 	})
 
 	t.Run("delete of a bucket already gone", func(t *testing.T) {
-		rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(newFakeS3())}
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, formation.TypeEmptyBucket, bucket, props(), nil))
+		rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(newFakeS3())}
+		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, customresource.TypeEmptyBucket, bucket, props(), nil))
 		require.NoError(t, err)
 	})
 
 	t.Run("EmptyOnDelete false keeps the objects", func(t *testing.T) {
 		s3 := newFakeS3()
 		s3.put(bucket, "a", 1, false)
-		rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(s3)}
-		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, formation.TypeEmptyBucket, bucket, props("EmptyOnDelete", "false"), nil))
+		rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(s3)}
+		_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, customresource.TypeEmptyBucket, bucket, props("EmptyOnDelete", "false"), nil))
 		require.NoError(t, err)
 		require.Equal(t, 1, s3.count(bucket))
 	})
@@ -87,8 +87,8 @@ func TestEmptyBucket(t *testing.T) {
 				s3 := newFakeS3()
 				s3.put(bucket, "a", 2, false)
 				tc.setup(s3)
-				rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(s3)}
-				res, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, formation.TypeEmptyBucket, bucket, props(), nil))
+				rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(s3)}
+				res, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, customresource.TypeEmptyBucket, bucket, props(), nil))
 				require.ErrorContains(t, err, tc.reason)
 				require.ErrorContains(t, err, bucket)
 				require.Equal(t, bucket, res.PhysicalID)
@@ -97,7 +97,7 @@ func TestEmptyBucket(t *testing.T) {
 	})
 
 	t.Run("bad properties", func(t *testing.T) {
-		rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(newFakeS3())}
+		rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(newFakeS3())}
 		for _, tc := range []struct {
 			props  map[string]any
 			reason string
@@ -109,25 +109,25 @@ func TestEmptyBucket(t *testing.T) {
 			{props("MaxKeysPerBatch", "ten"), `property MaxKeysPerBatch: "ten" is not a whole number`},
 			{props("EmptyOnDelete", "yes"), `property EmptyOnDelete: "yes" is neither true nor false`},
 		} {
-			res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, formation.TypeEmptyBucket, "", tc.props, nil))
+			res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, customresource.TypeEmptyBucket, "", tc.props, nil))
 			require.ErrorContains(t, err, tc.reason)
-			require.True(t, formation.NeverCreated(res.PhysicalID))
+			require.True(t, customresource.NeverCreated(res.PhysicalID))
 		}
 	})
 }
 
 func TestRackPassword(t *testing.T) {
-	rt := formation.TypeRackPassword
+	rt := customresource.TypeRackPassword
 	const physical = "password-hash"
 
 	t.Run("create generates a password", func(t *testing.T) {
 		hashes := &fakeHashes{}
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+		rs := customresource.Resources{rt: customresource.RackPassword(cheapPasswords(hashes))}
 		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{}, nil))
 		require.NoError(t, err)
 		require.Equal(t, physical, res.PhysicalID)
 		require.True(t, res.Secret)
-		password := res.Data[formation.AttributePassword].(string)
+		password := res.Data[customresource.AttributePassword].(string)
 		require.Len(t, password, 32)
 		hashes.matches(t, password)
 		require.NotContains(t, string(hashes.hash), password)
@@ -135,10 +135,10 @@ func TestRackPassword(t *testing.T) {
 
 	t.Run("create with a password, replaying over an existing hash", func(t *testing.T) {
 		hashes := &fakeHashes{hash: []byte("$2a$04$old")}
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+		rs := customresource.Resources{rt: customresource.RackPassword(cheapPasswords(hashes))}
 		res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"Password": "given"}, nil))
 		require.NoError(t, err)
-		require.Equal(t, "given", res.Data[formation.AttributePassword])
+		require.Equal(t, "given", res.Data[customresource.AttributePassword])
 		hashes.matches(t, "given")
 	})
 
@@ -166,7 +166,7 @@ func TestRackPassword(t *testing.T) {
 					require.NoError(t, err)
 					hashes.hash = hash
 				}
-				rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+				rs := customresource.Resources{rt: customresource.RackPassword(cheapPasswords(hashes))}
 				res, err := rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, physical, tc.props, tc.old))
 				require.NoError(t, err)
 				require.Equal(t, tc.puts, hashes.puts)
@@ -174,13 +174,13 @@ func TestRackPassword(t *testing.T) {
 				require.True(t, res.Secret)
 				switch tc.data {
 				case "-":
-					require.NotContains(t, res.Data, formation.AttributePassword)
+					require.NotContains(t, res.Data, customresource.AttributePassword)
 				case "":
-					generated := res.Data[formation.AttributePassword].(string)
+					generated := res.Data[customresource.AttributePassword].(string)
 					require.Len(t, generated, 32)
 					hashes.matches(t, generated)
 				default:
-					require.Equal(t, tc.data, res.Data[formation.AttributePassword])
+					require.Equal(t, tc.data, res.Data[customresource.AttributePassword])
 				}
 				if tc.password != "" {
 					hashes.matches(t, tc.password)
@@ -191,7 +191,7 @@ func TestRackPassword(t *testing.T) {
 
 	t.Run("delete, twice, leaves the hash to the table", func(t *testing.T) {
 		hashes := &fakeHashes{hash: []byte("$2a$04$x")}
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+		rs := customresource.Resources{rt: customresource.RackPassword(cheapPasswords(hashes))}
 		for range 2 {
 			_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, rt, physical, map[string]any{}, nil))
 			require.NoError(t, err)
@@ -201,7 +201,7 @@ func TestRackPassword(t *testing.T) {
 
 	t.Run("failures never show the password", func(t *testing.T) {
 		hashes := &fakeHashes{}
-		rs := formation.Resources{rt: formation.RackPassword(cheapPasswords(hashes))}
+		rs := customresource.Resources{rt: customresource.RackPassword(cheapPasswords(hashes))}
 		long := strings.Repeat("s3cret", 20)
 		for _, tc := range []struct {
 			props  map[string]any
@@ -213,7 +213,7 @@ func TestRackPassword(t *testing.T) {
 			res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", tc.props, nil))
 			require.ErrorContains(t, err, tc.reason)
 			require.NotContains(t, err.Error(), "s3cret")
-			require.True(t, formation.NeverCreated(res.PhysicalID))
+			require.True(t, customresource.NeverCreated(res.PhysicalID))
 		}
 		hashes.putErr = errors.New("ProvisionedThroughputExceededException: Rate exceeded")
 		_, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"Password": "s3cret"}, nil))
@@ -223,7 +223,7 @@ func TestRackPassword(t *testing.T) {
 }
 
 func TestRackMigration(t *testing.T) {
-	rt := formation.TypeRackMigration
+	rt := customresource.TypeRackMigration
 	var order []string
 	migration := func(id string, err error) migrate.Migration {
 		return migrate.Migration{ID: id, Run: func(context.Context, rack.Store) error {
@@ -233,7 +233,7 @@ func TestRackMigration(t *testing.T) {
 	}
 
 	store := memstore.New(nil)
-	rs := formation.Resources{rt: formation.RackMigration(store, []migrate.Migration{migration("one", nil), migration("two", nil)}, nil)}
+	rs := customresource.Resources{rt: customresource.RackMigration(store, []migrate.Migration{migration("one", nil), migration("two", nil)}, nil)}
 	res, err := rs.Dispatch(t.Context(), request(cfn.RequestCreate, rt, "", map[string]any{"Version": "20261125"}, nil))
 	require.NoError(t, err)
 	require.Equal(t, "dev-"+logicalID, res.PhysicalID)
@@ -245,7 +245,7 @@ func TestRackMigration(t *testing.T) {
 
 	// A new version with a new migration runs only that one.
 	order = nil
-	rs = formation.Resources{rt: formation.RackMigration(store, []migrate.Migration{migration("one", nil), migration("two", nil), migration("three", nil)}, nil)}
+	rs = customresource.Resources{rt: customresource.RackMigration(store, []migrate.Migration{migration("one", nil), migration("two", nil), migration("three", nil)}, nil)}
 	res, err = rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, res.PhysicalID, map[string]any{"Version": "20261201"}, map[string]any{"Version": "20261125"}))
 	require.NoError(t, err)
 	require.Equal(t, "dev-"+logicalID, res.PhysicalID)
@@ -253,14 +253,14 @@ func TestRackMigration(t *testing.T) {
 
 	// The same version (another property changed) runs nothing.
 	order = nil
-	rs = formation.Resources{rt: formation.RackMigration(store, []migrate.Migration{migration("four", nil)}, nil)}
+	rs = customresource.Resources{rt: customresource.RackMigration(store, []migrate.Migration{migration("four", nil)}, nil)}
 	_, err = rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, res.PhysicalID, map[string]any{"Version": "20261201", "X": "1"}, map[string]any{"Version": "20261201"}))
 	require.NoError(t, err)
 	require.Empty(t, order)
 
 	// A failure stops the run: later migrations wait for it.
 	order = nil
-	rs = formation.Resources{rt: formation.RackMigration(store, []migrate.Migration{migration("five", errors.New("no")), migration("six", nil)}, nil)}
+	rs = customresource.Resources{rt: customresource.RackMigration(store, []migrate.Migration{migration("five", errors.New("no")), migration("six", nil)}, nil)}
 	_, err = rs.Dispatch(t.Context(), request(cfn.RequestUpdate, rt, res.PhysicalID, map[string]any{"Version": "3"}, map[string]any{"Version": "2"}))
 	require.ErrorContains(t, err, "migration five: no")
 	require.Equal(t, []string{"five"}, order)
@@ -276,7 +276,7 @@ func TestRackMigration(t *testing.T) {
 }
 
 func TestProperties(t *testing.T) {
-	p := formation.Properties{"s": "x", "empty": "", "t": "TRUE", "f": false, "n": "42", "fn": 7.0, "frac": 1.5, "list": []any{}}
+	p := customresource.Properties{"s": "x", "empty": "", "t": "TRUE", "f": false, "n": "42", "fn": 7.0, "frac": 1.5, "list": []any{}}
 	s, err := p.String("s")
 	require.NoError(t, err)
 	require.Equal(t, "x", s)

@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/rack"
-	"github.com/rackhq/rack/pkg/trigger/formation"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
 )
 
 // fakeS3 keeps object versions and delete markers per bucket.
@@ -33,7 +33,7 @@ type fakeS3 struct {
 	deletes       int
 }
 
-var _ formation.S3API = (*fakeS3)(nil)
+var _ customresource.S3API = (*fakeS3)(nil)
 
 func newFakeS3() *fakeS3 {
 	return &fakeS3{buckets: map[string][]s3types.ObjectIdentifier{}, markers: map[string]bool{}, refuse: map[string]bool{}}
@@ -167,6 +167,6 @@ var cheap = auth.Hasher{Cost: bcrypt.MinCost}
 
 // cheapPasswords makes RackPassword keep its hash in hashes, hashed
 // cheaply.
-func cheapPasswords(hashes auth.HashStore) formation.Passwords {
-	return formation.Passwords{Hashes: hashes, Hasher: cheap}
+func cheapPasswords(hashes auth.HashStore) customresource.Passwords {
+	return customresource.Passwords{Hashes: hashes, Hasher: cheap}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 )
 
 func TestValidate(t *testing.T) {

@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/testkit/fake"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
-	"github.com/rackhq/rack/pkg/trigger/formation"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
 )
 
 // signature stands for the presigned URL's signature, which no log may
@@ -91,7 +91,7 @@ func (s *responseServer) answers(t *testing.T) []cfn.Response {
 	for _, p := range s.received() {
 		require.Equal(t, http.MethodPut, p.method)
 		require.False(t, p.hasContentType && p.contentType != "", "Content-Type %q", p.contentType)
-		require.LessOrEqual(t, len(p.body), formation.MaxResponseSize)
+		require.LessOrEqual(t, len(p.body), customresource.MaxResponseSize)
 		var r cfn.Response
 		require.NoError(t, json.Unmarshal(p.body, &r), "%s", p.body)
 		out = append(out, r)
@@ -130,7 +130,7 @@ func (b *syncBuffer) String() string {
 type rig struct {
 	srv     *responseServer
 	store   *recordingStore
-	handler *formation.Handler
+	handler *customresource.Handler
 	logs    *syncBuffer
 	clock   *manualClock
 
@@ -138,7 +138,7 @@ type rig struct {
 	sleeps []time.Duration
 }
 
-func newRig(t *testing.T, resources formation.Resources, statuses []int, configure ...func(*formation.Config)) *rig {
+func newRig(t *testing.T, resources customresource.Resources, statuses []int, configure ...func(*customresource.Config)) *rig {
 	t.Helper()
 	r := &rig{
 		srv:   newResponseServer(t, statuses...),
@@ -152,11 +152,11 @@ func newRig(t *testing.T, resources formation.Resources, statuses []int, configu
 		r.mu.Unlock()
 		return ctx.Err()
 	}
-	c := formation.Config{
+	c := customresource.Config{
 		Resources: resources,
 		Answers:   r.store,
 		Sealer:    fake.Sealer{},
-		Responder: &formation.Responder{
+		Responder: &customresource.Responder{
 			Client: r.srv.Client(), Sleep: sleep,
 			First: 100 * time.Millisecond, Max: 800 * time.Millisecond, Attempts: 5, AttemptTimeout: 5 * time.Second,
 		},
@@ -168,7 +168,7 @@ func newRig(t *testing.T, resources formation.Resources, statuses []int, configu
 	for _, f := range configure {
 		f(&c)
 	}
-	r.handler = formation.New(c)
+	r.handler = customresource.New(c)
 	return r
 }
 
@@ -314,7 +314,7 @@ func newEvent(requestType cfn.RequestType, resourceType, physicalID, responseURL
 	if props == nil {
 		props = map[string]any{}
 	}
-	props["ServiceToken"] = "arn:aws:lambda:us-east-1:123456789012:function:dev-formation"
+	props["ServiceToken"] = "arn:aws:lambda:us-east-1:123456789012:function:dev-customresources"
 	return cfn.Event{
 		RequestType:        requestType,
 		RequestID:          "req-" + string(requestType),

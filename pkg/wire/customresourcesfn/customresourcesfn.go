@@ -1,6 +1,6 @@
-// Package formationfn wires the formation function: the custom resources
+// Package customresourcesfn wires the customresources function: the custom resources
 // of the rack stack and the app stacks.
-package formationfn
+package customresourcesfn
 
 import (
 	"context"
@@ -16,32 +16,32 @@ import (
 	"github.com/rackhq/rack/pkg/aws/dynamo"
 	"github.com/rackhq/rack/pkg/aws/kms"
 	"github.com/rackhq/rack/pkg/names"
-	"github.com/rackhq/rack/pkg/trigger/formation"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 	"github.com/rackhq/rack/pkg/wire"
 )
 
 // Handler is what CloudFormation invokes.
 type Handler = func(context.Context, json.RawMessage) error
 
-// Function is the formation function. One that cannot be built still
+// Function is the customresources function. One that cannot be built still
 // answers every request, FAILED: no stack may wait an hour on it.
 var Function = wire.Function[Handler]{
-	Name:     "formation",
+	Name:     "customresources",
 	Required: []string{names.EnvTable, names.EnvKey},
 	Build: func(env wire.Env, cfg aws.Config, log *slog.Logger) (Handler, error) {
 		store := dynamo.New(dynamodb.NewFromConfig(cfg), env.Table, nil)
 		sealer := kms.New(kmsapi.NewFromConfig(cfg), env.Key)
-		resources := formation.RackResources(formation.Deps{
+		resources := customresource.RackResources(customresource.Deps{
 			S3:         s3.NewFromConfig(cfg),
 			Hashes:     auth.NewSettingHashes(store, sealer),
 			Store:      store,
 			Migrations: migrate.All,
 			Log:        log,
 		})
-		return formation.New(formation.Config{Resources: resources, Answers: store, Sealer: sealer, Log: log}).Handle, nil
+		return customresource.New(customresource.Config{Resources: resources, Answers: store, Sealer: sealer, Log: log}).Handle, nil
 	},
 	Broken: func(err error, log *slog.Logger) Handler {
-		return formation.Failing(err, log).Handle
+		return customresource.Failing(err, log).Handle
 	},
 }

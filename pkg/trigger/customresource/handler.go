@@ -1,5 +1,5 @@
 // Package formation answers the CloudFormation custom resources of the rack
-// stack and the app stacks: it is the handler of the formation function.
+// stack and the app stacks: it is the handler of the customresources function.
 //
 // A custom resource's stack waits for an answer, an HTTPS PUT to the
 // request's presigned ResponseURL, for up to an hour. So the Handler always
@@ -15,7 +15,7 @@
 // answer data (the generated rack password) is sealed before it is kept.
 // A Delete never depends on that memory: the resources it deletes may
 // include the table.
-package formation
+package customresource
 
 import (
 	"context"
@@ -150,7 +150,7 @@ func New(c Config) *Handler {
 // and a failed install can still roll back.
 func Failing(err error, log *slog.Logger) *Handler {
 	h := New(Config{Log: log})
-	h.broken = fmt.Errorf("the formation function is not configured: %w", err)
+	h.broken = fmt.Errorf("the customresources function is not configured: %w", err)
 	return h
 }
 

@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"context"
@@ -19,17 +19,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/rack"
-	"github.com/rackhq/rack/pkg/trigger/formation"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
 )
 
 const probeType = "Custom::Probe"
 
 // probe is a resource whose three handlers all behave as fn does.
-func probe(fn func(ctx context.Context, req formation.Request) (formation.Result, error)) formation.Resources {
-	return formation.Resources{probeType: {
+func probe(fn func(ctx context.Context, req customresource.Request) (customresource.Result, error)) customresource.Resources {
+	return customresource.Resources{probeType: {
 		Create: fn,
 		Update: fn,
-		Delete: func(ctx context.Context, req formation.Request) error {
+		Delete: func(ctx context.Context, req customresource.Request) error {
 			_, err := fn(ctx, req)
 			return err
 		},
@@ -57,12 +57,12 @@ func awsFailing(t *testing.T) *s3.Client {
 // TestAlwaysAnswers is the promise of the package: whatever goes wrong,
 // CloudFormation gets one answer, with the right status and physical id.
 func TestAlwaysAnswers(t *testing.T) {
-	ok := func(context.Context, formation.Request) (formation.Result, error) {
-		return formation.Result{PhysicalID: "thing-1", Data: map[string]any{"Name": "thing-1"}}, nil
+	ok := func(context.Context, customresource.Request) (customresource.Result, error) {
+		return customresource.Result{PhysicalID: "thing-1", Data: map[string]any{"Name": "thing-1"}}, nil
 	}
 	scenarios := []struct {
 		name     string
-		handler  func(t *testing.T) func(context.Context, formation.Request) (formation.Result, error)
+		handler  func(t *testing.T) func(context.Context, customresource.Request) (customresource.Result, error)
 		statuses []int // the ResponseURL's answers, then 200
 		timesOut bool  // the test fires the watchdog
 		status   cfn.StatusType
@@ -71,48 +71,50 @@ func TestAlwaysAnswers(t *testing.T) {
 	}{
 		{
 			name: "panic",
-			handler: func(*testing.T) func(context.Context, formation.Request) (formation.Result, error) {
-				return func(context.Context, formation.Request) (formation.Result, error) { panic("boom") }
+			handler: func(*testing.T) func(context.Context, customresource.Request) (customresource.Result, error) {
+				return func(context.Context, customresource.Request) (customresource.Result, error) { panic("boom") }
 			},
 			status: cfn.StatusFailed, reason: "panicked", puts: 1,
 		},
 		{
 			name: "error",
-			handler: func(*testing.T) func(context.Context, formation.Request) (formation.Result, error) {
-				return func(context.Context, formation.Request) (formation.Result, error) {
-					return formation.Result{}, errors.New("the thing cannot be done")
+			handler: func(*testing.T) func(context.Context, customresource.Request) (customresource.Result, error) {
+				return func(context.Context, customresource.Request) (customresource.Result, error) {
+					return customresource.Result{}, errors.New("the thing cannot be done")
 				}
 			},
 			status: cfn.StatusFailed, reason: "the thing cannot be done", puts: 1,
 		},
 		{
 			name: "AWS 5xx",
-			handler: func(t *testing.T) func(context.Context, formation.Request) (formation.Result, error) {
+			handler: func(t *testing.T) func(context.Context, customresource.Request) (customresource.Result, error) {
 				client := awsFailing(t)
-				return func(ctx context.Context, _ formation.Request) (formation.Result, error) {
+				return func(ctx context.Context, _ customresource.Request) (customresource.Result, error) {
 					_, err := client.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("b")})
-					return formation.Result{}, err
+					return customresource.Result{}, err
 				}
 			},
 			status: cfn.StatusFailed, reason: "InternalError", puts: 1,
 		},
 		{
 			name: "deadline",
-			handler: func(t *testing.T) func(context.Context, formation.Request) (formation.Result, error) {
+			handler: func(t *testing.T) func(context.Context, customresource.Request) (customresource.Result, error) {
 				// A handler that ignores its context altogether.
 				release := make(chan struct{})
 				t.Cleanup(func() { close(release) })
-				return func(context.Context, formation.Request) (formation.Result, error) {
+				return func(context.Context, customresource.Request) (customresource.Result, error) {
 					<-release
-					return formation.Result{PhysicalID: "thing-1"}, nil
+					return customresource.Result{PhysicalID: "thing-1"}, nil
 				}
 			},
 			timesOut: true,
 			status:   cfn.StatusFailed, reason: "timed out", puts: 1,
 		},
 		{
-			name:     "ResponseURL 500 then 200",
-			handler:  func(*testing.T) func(context.Context, formation.Request) (formation.Result, error) { return ok },
+			name: "ResponseURL 500 then 200",
+			handler: func(*testing.T) func(context.Context, customresource.Request) (customresource.Result, error) {
+				return ok
+			},
 			statuses: []int{http.StatusInternalServerError},
 			status:   cfn.StatusSuccess, puts: 2,
 		},
@@ -148,8 +150,8 @@ func TestAlwaysAnswers(t *testing.T) {
 				require.Equal(t, ev.LogicalResourceID, a.LogicalResourceID)
 				switch {
 				case rt == cfn.RequestCreate && sc.status == cfn.StatusFailed:
-					require.Equal(t, formation.FailedPhysicalID(ev.RequestID), a.PhysicalResourceID)
-					require.True(t, formation.NeverCreated(a.PhysicalResourceID))
+					require.Equal(t, customresource.FailedPhysicalID(ev.RequestID), a.PhysicalResourceID)
+					require.True(t, customresource.NeverCreated(a.PhysicalResourceID))
 				default:
 					require.Equal(t, "thing-1", a.PhysicalResourceID)
 				}
@@ -165,9 +167,9 @@ func TestAlwaysAnswers(t *testing.T) {
 // handler runs once.
 func TestReplay(t *testing.T) {
 	var runs atomic.Int32
-	r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+	r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
 		n := runs.Add(1)
-		return formation.Result{PhysicalID: "thing-1", Data: map[string]any{"Run": fmt.Sprint(n)}}, nil
+		return customresource.Result{PhysicalID: "thing-1", Data: map[string]any{"Run": fmt.Sprint(n)}}, nil
 	}), nil)
 	for _, rt := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
 		runs.Store(0)
@@ -192,7 +194,7 @@ func TestReplay(t *testing.T) {
 // a second try.
 func TestReplayOfFailure(t *testing.T) {
 	var runs atomic.Int32
-	r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+	r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
 		runs.Add(1)
 		panic("boom")
 	}), nil)
@@ -213,12 +215,12 @@ func TestReplayWhileRunning(t *testing.T) {
 	var runs atomic.Int32
 	first := make(chan error, 1)
 	var r *rig
-	r = newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+	r = newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
 		runs.Add(1)
 		close(started)
 		<-release
-		return formation.Result{PhysicalID: "thing-1"}, nil
-	}), nil, func(c *formation.Config) {
+		return customresource.Result{PhysicalID: "thing-1"}, nil
+	}), nil, func(c *customresource.Config) {
 		polls := 0
 		c.Sleep = func(ctx context.Context, _ time.Duration) error {
 			// The second delivery polls; the first finishes meanwhile.
@@ -244,17 +246,17 @@ func TestReplayWhileRunning(t *testing.T) {
 // TestReplayWhileStuck: when the first delivery never finishes, the
 // second still answers, FAILED, before its deadline.
 func TestReplayWhileStuck(t *testing.T) {
-	r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+	r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
 		t.Fatal("the handler ran")
-		return formation.Result{}, nil
-	}), nil, func(c *formation.Config) {
+		return customresource.Result{}, nil
+	}), nil, func(c *customresource.Config) {
 		c.Sleep = func(ctx context.Context, _ time.Duration) error {
 			<-ctx.Done()
 			return ctx.Err()
 		}
 	})
 	ev := newEvent(cfn.RequestUpdate, probeType, "thing-1", r.srv.url("x"), nil)
-	_, mine, err := r.store.BeginIdempotent(t.Context(), formation.AnswerKey(ev), time.Hour)
+	_, mine, err := r.store.BeginIdempotent(t.Context(), customresource.AnswerKey(ev), time.Hour)
 	require.NoError(t, err)
 	require.True(t, mine)
 
@@ -272,17 +274,17 @@ func TestReplayWhileStuck(t *testing.T) {
 // which may not exist.
 func TestDeleteNeverCreated(t *testing.T) {
 	store := &brokenStore{}
-	for _, physical := range []string{formation.FailedPhysicalID("0b637bff-c8f6-4ace-bb6f-1a6e92f29c8a"), formation.FailedPhysicalID(strings.Repeat("?", 300)), ""} {
-		r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+	for _, physical := range []string{customresource.FailedPhysicalID("0b637bff-c8f6-4ace-bb6f-1a6e92f29c8a"), customresource.FailedPhysicalID(strings.Repeat("?", 300)), ""} {
+		r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
 			t.Fatal("the handler ran")
-			return formation.Result{}, nil
-		}), nil, func(c *formation.Config) { c.Answers = store })
+			return customresource.Result{}, nil
+		}), nil, func(c *customresource.Config) { c.Answers = store })
 		ev := newEvent(cfn.RequestDelete, probeType, physical, r.srv.url("x"), nil)
 		require.NoError(t, r.handle(t, ev))
 		a := r.srv.only(t)
 		require.Equal(t, cfn.StatusSuccess, a.Status, a.Reason)
 		if physical == "" {
-			physical = formation.FailedPhysicalID(ev.RequestID)
+			physical = customresource.FailedPhysicalID(ev.RequestID)
 		}
 		require.Equal(t, physical, a.PhysicalResourceID)
 	}
@@ -290,7 +292,7 @@ func TestDeleteNeverCreated(t *testing.T) {
 
 	// Unknown types and a function that could not start too.
 	r := newRig(t, nil, nil)
-	require.NoError(t, r.handle(t, newEvent(cfn.RequestDelete, "Custom::Gone", formation.FailedPhysicalID("r"), r.srv.url("x"), nil)))
+	require.NoError(t, r.handle(t, newEvent(cfn.RequestDelete, "Custom::Gone", customresource.FailedPhysicalID("r"), r.srv.url("x"), nil)))
 	require.Equal(t, cfn.StatusSuccess, r.srv.only(t).Status)
 }
 
@@ -299,10 +301,10 @@ func TestDeleteNeverCreated(t *testing.T) {
 func TestWithoutTable(t *testing.T) {
 	var runs atomic.Int32
 	store := &brokenStore{}
-	r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
+	r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
 		runs.Add(1)
-		return formation.Result{PhysicalID: "thing-1"}, nil
-	}), nil, func(c *formation.Config) { c.Answers = store })
+		return customresource.Result{PhysicalID: "thing-1"}, nil
+	}), nil, func(c *customresource.Config) { c.Answers = store })
 
 	require.NoError(t, r.handle(t, newEvent(cfn.RequestDelete, probeType, "thing-1", r.srv.url("d"), nil)))
 	require.NoError(t, r.handle(t, newEvent(cfn.RequestCreate, probeType, "", r.srv.url("c"), nil)))
@@ -316,14 +318,14 @@ func TestWithoutTable(t *testing.T) {
 // TestUnknownType: a type the function does not handle fails, saying
 // which it does.
 func TestUnknownType(t *testing.T) {
-	r := newRig(t, formation.RackResources(formation.Deps{}), nil)
+	r := newRig(t, customresource.RackResources(customresource.Deps{}), nil)
 	for _, rt := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
 		require.NoError(t, r.handle(t, newEvent(rt, "Custom::Nope", "nope-1", r.srv.url("x"), nil)))
 	}
 	for _, a := range r.srv.answers(t) {
 		require.Equal(t, cfn.StatusFailed, a.Status)
 		require.Contains(t, a.Reason, `unknown resource type "Custom::Nope"`)
-		require.Contains(t, a.Reason, formation.TypeEmptyBucket)
+		require.Contains(t, a.Reason, customresource.TypeEmptyBucket)
 	}
 }
 
@@ -340,7 +342,7 @@ func TestInvalidRequest(t *testing.T) {
 	a := r.srv.only(t)
 	require.Equal(t, cfn.StatusFailed, a.Status)
 	require.Contains(t, a.Reason, "ResourceProperties is not an object")
-	require.Equal(t, formation.FailedPhysicalID("r1"), a.PhysicalResourceID)
+	require.Equal(t, customresource.FailedPhysicalID("r1"), a.PhysicalResourceID)
 	require.Equal(t, "r1", a.RequestID)
 
 	for _, raw := range []string{`[]`, `{"RequestType":"Create"}`, `{"ResponseURL":"ftp://x/y"}`, `nonsense`} {
@@ -353,12 +355,12 @@ func TestInvalidRequest(t *testing.T) {
 // fit turns the answer into a FAILED one.
 func TestAnswerSize(t *testing.T) {
 	long := strings.Repeat("<é>", 3000)
-	r := newRig(t, formation.Resources{
-		"Custom::Long": {Create: func(context.Context, formation.Request) (formation.Result, error) {
-			return formation.Result{}, errors.New(long)
+	r := newRig(t, customresource.Resources{
+		"Custom::Long": {Create: func(context.Context, customresource.Request) (customresource.Result, error) {
+			return customresource.Result{}, errors.New(long)
 		}},
-		"Custom::Big": {Create: func(context.Context, formation.Request) (formation.Result, error) {
-			return formation.Result{PhysicalID: "big-1", Data: map[string]any{"Blob": strings.Repeat("x", 5000)}}, nil
+		"Custom::Big": {Create: func(context.Context, customresource.Request) (customresource.Result, error) {
+			return customresource.Result{PhysicalID: "big-1", Data: map[string]any{"Blob": strings.Repeat("x", 5000)}}, nil
 		}},
 	}, nil)
 	require.NoError(t, r.handle(t, newEvent(cfn.RequestCreate, "Custom::Long", "", r.srv.url("l"), nil)))
@@ -369,7 +371,7 @@ func TestAnswerSize(t *testing.T) {
 	require.Equal(t, cfn.StatusFailed, answers[0].Status)
 	require.True(t, strings.HasSuffix(answers[0].Reason, "(truncated)"), answers[0].Reason)
 	require.True(t, strings.HasPrefix(long, strings.TrimSuffix(answers[0].Reason, "... (truncated)")))
-	require.Greater(t, len(r.srv.received()[0].body), formation.MaxResponseSize-64, "cut no more than needed")
+	require.Greater(t, len(r.srv.received()[0].body), customresource.MaxResponseSize-64, "cut no more than needed")
 
 	require.Equal(t, cfn.StatusFailed, answers[1].Status)
 	require.Contains(t, answers[1].Reason, "at most 4096 bytes")
@@ -388,8 +390,8 @@ func TestEncodeResponse(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := base
 			r.Reason = reason
-			body, got := formation.EncodeResponse(r)
-			require.LessOrEqual(t, len(body), formation.MaxResponseSize)
+			body, got := customresource.EncodeResponse(r)
+			require.LessOrEqual(t, len(body), customresource.MaxResponseSize)
 			require.True(t, json.Valid(body))
 			var decoded cfn.Response
 			require.NoError(t, json.Unmarshal(body, &decoded))
@@ -403,8 +405,8 @@ func TestEncodeResponse(t *testing.T) {
 // sealed, is replayed with its password, and its password is never logged.
 func TestSecretAnswer(t *testing.T) {
 	hashes := &fakeHashes{}
-	r := newRig(t, formation.Resources{formation.TypeRackPassword: formation.RackPassword(cheapPasswords(hashes))}, nil)
-	ev := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", r.srv.url("x"), map[string]any{})
+	r := newRig(t, customresource.Resources{customresource.TypeRackPassword: customresource.RackPassword(cheapPasswords(hashes))}, nil)
+	ev := newEvent(cfn.RequestCreate, customresource.TypeRackPassword, "", r.srv.url("x"), map[string]any{})
 	require.NoError(t, r.handle(t, ev))
 	require.NoError(t, r.handle(t, ev))
 	answers := r.srv.answers(t)
@@ -413,7 +415,7 @@ func TestSecretAnswer(t *testing.T) {
 	a := answers[0]
 	require.Equal(t, cfn.StatusSuccess, a.Status, a.Reason)
 	require.True(t, a.NoEcho)
-	password, _ := a.Data[formation.AttributePassword].(string)
+	password, _ := a.Data[customresource.AttributePassword].(string)
 	require.Len(t, password, 32)
 	hashes.matches(t, password)
 	require.Equal(t, 1, hashes.puts, "the replay set no second password")
@@ -429,15 +431,15 @@ func TestSecretAnswer(t *testing.T) {
 // goes out, but is not remembered at all.
 func TestSecretUnsealable(t *testing.T) {
 	hashes := &fakeHashes{}
-	r := newRig(t, formation.Resources{formation.TypeRackPassword: formation.RackPassword(cheapPasswords(hashes))}, nil,
-		func(c *formation.Config) { c.Sealer = nil })
-	ev := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", r.srv.url("x"), map[string]any{"Password": "given-password"})
+	r := newRig(t, customresource.Resources{customresource.TypeRackPassword: customresource.RackPassword(cheapPasswords(hashes))}, nil,
+		func(c *customresource.Config) { c.Sealer = nil })
+	ev := newEvent(cfn.RequestCreate, customresource.TypeRackPassword, "", r.srv.url("x"), map[string]any{"Password": "given-password"})
 	require.NoError(t, r.handle(t, ev))
 	a := r.srv.only(t)
 	require.Equal(t, cfn.StatusSuccess, a.Status, a.Reason)
-	require.Equal(t, "given-password", a.Data[formation.AttributePassword])
+	require.Equal(t, "given-password", a.Data[customresource.AttributePassword])
 	require.Empty(t, r.store.results)
-	_, mine, err := r.store.BeginIdempotent(t.Context(), formation.AnswerKey(ev), time.Hour)
+	_, mine, err := r.store.BeginIdempotent(t.Context(), customresource.AnswerKey(ev), time.Hour)
 	require.NoError(t, err)
 	require.True(t, mine, "the record was dropped, so a replay runs again")
 	require.NotContains(t, r.logs.String(), "given-password")
@@ -451,8 +453,8 @@ func TestWatchdogArming(t *testing.T) {
 		time.Second:            800 * time.Millisecond,
 		300 * time.Millisecond: 150 * time.Millisecond,
 	} {
-		r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
-			return formation.Result{PhysicalID: "thing-1"}, nil
+		r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
+			return customresource.Result{PhysicalID: "thing-1"}, nil
 		}), nil)
 		ctx, cancel := r.deadline(t, remaining)
 		require.NoError(t, r.handler.Handle(ctx, encode(t, newEvent(cfn.RequestCreate, probeType, "", r.srv.url("x"), nil))))
@@ -468,9 +470,9 @@ func TestWatchdogRace(t *testing.T) {
 	for i := range 25 {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
-			r := newRig(t, probe(func(ctx context.Context, _ formation.Request) (formation.Result, error) {
+			r := newRig(t, probe(func(ctx context.Context, _ customresource.Request) (customresource.Result, error) {
 				<-ctx.Done()
-				return formation.Result{PhysicalID: "thing-1"}, nil
+				return customresource.Result{PhysicalID: "thing-1"}, nil
 			}), nil)
 			ctx, cancel := r.deadline(t, 300*time.Millisecond+time.Duration(i)*time.Millisecond)
 			defer cancel()
@@ -487,8 +489,8 @@ func TestWatchdogRace(t *testing.T) {
 // TestFailing: a function that could not start answers FAILED, with why.
 func TestFailing(t *testing.T) {
 	srv := newResponseServer(t)
-	h := formation.Failing(rack.Errorf(rack.EINVALID, "configuration: RACK_TABLE not set"), nil)
-	require.NoError(t, h.Handle(t.Context(), encode(t, newEvent(cfn.RequestCreate, formation.TypeEmptyBucket, "", srv.url("x"), nil))))
+	h := customresource.Failing(rack.Errorf(rack.EINVALID, "configuration: RACK_TABLE not set"), nil)
+	require.NoError(t, h.Handle(t.Context(), encode(t, newEvent(cfn.RequestCreate, customresource.TypeEmptyBucket, "", srv.url("x"), nil))))
 	a := srv.only(t)
 	require.Equal(t, cfn.StatusFailed, a.Status)
 	require.Contains(t, a.Reason, "RACK_TABLE not set")
@@ -497,8 +499,8 @@ func TestFailing(t *testing.T) {
 // TestAnswerNotDelivered: when no PUT gets through, Handle says so, so
 // that Lambda retries the event.
 func TestAnswerNotDelivered(t *testing.T) {
-	r := newRig(t, probe(func(context.Context, formation.Request) (formation.Result, error) {
-		return formation.Result{PhysicalID: "thing-1"}, nil
+	r := newRig(t, probe(func(context.Context, customresource.Request) (customresource.Result, error) {
+		return customresource.Result{PhysicalID: "thing-1"}, nil
 	}), []int{500, 500, 500, 500, 500, 500})
 	err := r.handle(t, newEvent(cfn.RequestCreate, probeType, "", r.srv.url("x"), nil))
 	require.ErrorContains(t, err, "500")
@@ -511,7 +513,7 @@ func TestAnswerNotDelivered(t *testing.T) {
 // that follows it, back to properties of an older template (one unknown
 // property, one default missing), are both accepted.
 func TestRollbackUpdate(t *testing.T) {
-	r := newRig(t, formation.RackResources(formation.Deps{S3: newFakeS3()}), nil)
+	r := newRig(t, customresource.RackResources(customresource.Deps{S3: newFakeS3()}), nil)
 	var update cfn.Event
 	require.NoError(t, json.Unmarshal(fixture(t, "update"), &update))
 	update.ResponseURL = r.srv.url("update")

@@ -1,4 +1,4 @@
-package formation
+package customresource
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 )
 
 // TypeRackMigration runs the store's data migrations forward when it is

@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"bytes"
@@ -20,8 +20,8 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/testkit/fake"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
-	"github.com/rackhq/rack/pkg/trigger/formation"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 )
 
 // addSeeds adds the sample requests and responses, and a request of each
@@ -36,10 +36,10 @@ func addSeeds(f *testing.F) {
 		f.Add(b)
 	}
 	props := map[string]map[string]any{
-		formation.TypeEmptyBucket:   {"BucketName": "dev-myapp-artifacts", "EmptyOnDelete": "true", "MaxKeysPerBatch": "500"},
-		formation.TypeRackMigration: {"Version": "20261125"},
-		formation.TypeRackPassword:  {"Password": "hunter2"},
-		"Custom::Unknown":           {"X": []any{"1", map[string]any{"y": "2"}}},
+		customresource.TypeEmptyBucket:   {"BucketName": "dev-myapp-artifacts", "EmptyOnDelete": "true", "MaxKeysPerBatch": "500"},
+		customresource.TypeRackMigration: {"Version": "20261125"},
+		customresource.TypeRackPassword:  {"Password": "hunter2"},
+		"Custom::Unknown":                {"X": []any{"1", map[string]any{"y": "2"}}},
 	}
 	for typ, p := range props {
 		for _, rt := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
@@ -60,7 +60,7 @@ func addSeeds(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		ev, err := formation.Decode(raw)
+		ev, err := customresource.Decode(raw)
 		if ev.ResponseURL != "" {
 			u, perr := url.Parse(ev.ResponseURL)
 			require.NoError(t, perr)
@@ -101,23 +101,23 @@ func (r *recorder) Do(req *http.Request) (*http.Response, error) {
 
 // fuzzWorld is a Handler over fakes, new for each input so that inputs do
 // not depend on each other.
-func fuzzWorld() (formation.Resources, *formation.Handler, *recorder) {
+func fuzzWorld() (customresource.Resources, *customresource.Handler, *recorder) {
 	store := memstore.New(nil)
 	s3 := newFakeS3()
 	s3.put("dev-myapp-artifacts", "a", 2, true)
 	// bcrypt, cost 4, of "fuzz"
 	hashes := &fakeHashes{hash: []byte("$2a$04$V5BqRt9tuXZII/MK8XuIeOBXxPRXE7rAdEHe7FCPXIoVf5lI1Pf4C")}
-	resources := formation.Resources{
-		formation.TypeEmptyBucket: formation.EmptyBucket(s3),
-		formation.TypeRackMigration: formation.RackMigration(store, []migrate.Migration{
+	resources := customresource.Resources{
+		customresource.TypeEmptyBucket: customresource.EmptyBucket(s3),
+		customresource.TypeRackMigration: customresource.RackMigration(store, []migrate.Migration{
 			{ID: "noop", Run: func(context.Context, rack.Store) error { return nil }},
 		}, nil),
-		formation.TypeRackPassword: formation.RackPassword(cheapPasswords(hashes)),
+		customresource.TypeRackPassword: customresource.RackPassword(cheapPasswords(hashes)),
 	}
 	rec := &recorder{}
-	h := formation.New(formation.Config{
+	h := customresource.New(customresource.Config{
 		Resources: resources, Answers: store, Sealer: fake.Sealer{}, Log: slog.New(slog.DiscardHandler),
-		Responder: &formation.Responder{Client: rec, Sleep: formation.SleepContext, Attempts: 1},
+		Responder: &customresource.Responder{Client: rec, Sleep: customresource.SleepContext, Attempts: 1},
 	})
 	return resources, h, rec
 }
@@ -132,12 +132,12 @@ func FuzzDispatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		ev, decodeErr := formation.Decode(raw)
+		ev, decodeErr := customresource.Decode(raw)
 		if decodeErr == nil {
 			resources, _, _ := fuzzWorld()
-			res, err := resources.Dispatch(ctx, formation.Request{Event: ev})
+			res, err := resources.Dispatch(ctx, customresource.Request{Event: ev})
 			require.NotEmpty(t, res.PhysicalID, "err: %v", err)
-			require.LessOrEqual(t, len(res.PhysicalID), max(formation.MaxPhysicalIDLength, len(ev.PhysicalResourceID)))
+			require.LessOrEqual(t, len(res.PhysicalID), max(customresource.MaxPhysicalIDLength, len(ev.PhysicalResourceID)))
 		}
 
 		_, h, rec := fuzzWorld()
@@ -152,7 +152,7 @@ func FuzzDispatch(f *testing.F) {
 		body := rec.bodies[0]
 		echoed := len(ev.StackID) + len(ev.RequestID) + len(ev.LogicalResourceID) + len(ev.PhysicalResourceID)
 		if echoed < 1024 {
-			require.LessOrEqual(t, len(body), formation.MaxResponseSize)
+			require.LessOrEqual(t, len(body), customresource.MaxResponseSize)
 		}
 		var a cfn.Response
 		require.NoError(t, json.Unmarshal(body, &a))

@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"context"
@@ -24,8 +24,8 @@ import (
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
-	"github.com/rackhq/rack/pkg/trigger/formation"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 )
 
 // dynamoKey is the primary key of a rack table item.
@@ -40,7 +40,7 @@ func dynamoKey(pk, sk string) map[string]dbtypes.AttributeValue {
 // removes whatever is left of it when the test ends.
 func newBucket(t *testing.T, client *s3.Client, versioned bool) string {
 	t.Helper()
-	name := emulatortest.Name("formation")
+	name := emulatortest.Name("customresources")
 	_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(name)})
 	emulatortest.Created(t, err)
 	if versioned {
@@ -74,7 +74,7 @@ func listAll(t *testing.T, client *s3.Client, bucket string) int {
 // the emulator's S3, in batches smaller than their contents.
 func TestEmptyBucketOnEmulator(t *testing.T) {
 	client := s3.NewFromConfig(emulatortest.Config(t))
-	rs := formation.Resources{formation.TypeEmptyBucket: formation.EmptyBucket(client)}
+	rs := customresource.Resources{customresource.TypeEmptyBucket: customresource.EmptyBucket(client)}
 	for _, versioned := range []bool{true, false} {
 		t.Run(fmt.Sprintf("versioned=%t", versioned), func(t *testing.T) {
 			bucket := newBucket(t, client, versioned)
@@ -94,7 +94,7 @@ func TestEmptyBucketOnEmulator(t *testing.T) {
 			require.Equal(t, want, listAll(t, client, bucket))
 
 			start := time.Now()
-			_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, formation.TypeEmptyBucket, bucket,
+			_, err := rs.Dispatch(t.Context(), request(cfn.RequestDelete, customresource.TypeEmptyBucket, bucket,
 				map[string]any{"BucketName": bucket, "MaxKeysPerBatch": "7"}, nil))
 			require.NoError(t, err)
 			t.Logf("emptied %d entries in %s on the %s", want, time.Since(start).Round(time.Millisecond), emulatortest.String())
@@ -103,7 +103,7 @@ func TestEmptyBucketOnEmulator(t *testing.T) {
 			require.NoError(t, err, "an emptied bucket can be deleted")
 
 			// And once the bucket is gone, emptying it again succeeds.
-			_, err = rs.Dispatch(t.Context(), request(cfn.RequestDelete, formation.TypeEmptyBucket, bucket, map[string]any{"BucketName": bucket}, nil))
+			_, err = rs.Dispatch(t.Context(), request(cfn.RequestDelete, customresource.TypeEmptyBucket, bucket, map[string]any{"BucketName": bucket}, nil))
 			require.NoError(t, err)
 		})
 	}
@@ -116,14 +116,14 @@ func TestHandlerOnEmulator(t *testing.T) {
 	cfg := emulatortest.Config(t)
 	db, kmsClient := dynamodb.NewFromConfig(cfg), awskms.NewFromConfig(cfg)
 	table := emulatortest.NewTable(t, db)
-	key, err := kmsClient.CreateKey(t.Context(), &awskms.CreateKeyInput{Description: aws.String("formation test")})
+	key, err := kmsClient.CreateKey(t.Context(), &awskms.CreateKeyInput{Description: aws.String("custom resources test")})
 	require.NoError(t, err)
 	store := dynamo.New(db, table, nil)
 	sealer := kms.New(kmsClient, aws.ToString(key.KeyMetadata.KeyId))
 	hashes := auth.NewSettingHashes(store, sealer)
 	srv := newResponseServer(t)
-	h := formation.New(formation.Config{
-		Resources: formation.RackResources(formation.Deps{Hashes: hashes, Hasher: cheap, Store: store}),
+	h := customresource.New(customresource.Config{
+		Resources: customresource.RackResources(customresource.Deps{Hashes: hashes, Hasher: cheap, Store: store}),
 		Answers:   store,
 		Sealer:    sealer,
 	})
@@ -138,12 +138,12 @@ func TestHandlerOnEmulator(t *testing.T) {
 		return answers[n]
 	}
 
-	create := newEvent(cfn.RequestCreate, formation.TypeRackPassword, "", srv.url("c"), map[string]any{})
+	create := newEvent(cfn.RequestCreate, customresource.TypeRackPassword, "", srv.url("c"), map[string]any{})
 	create.RequestID = emulatortest.Name("create")
 	first := handle(create)
 	require.Equal(t, cfn.StatusSuccess, first.Status, first.Reason)
 	require.True(t, first.NoEcho)
-	password := first.Data[formation.AttributePassword].(string)
+	password := first.Data[customresource.AttributePassword].(string)
 	hash, err := hashes.PasswordHash(t.Context())
 	require.NoError(t, err)
 	require.NoError(t, bcrypt.CompareHashAndPassword(hash, []byte(password)))
@@ -156,7 +156,7 @@ func TestHandlerOnEmulator(t *testing.T) {
 
 	// The table holds the answer and the hash sealed, nothing readable.
 	for _, k := range []map[string]dbtypes.AttributeValue{
-		dynamoKey("IDEMPOTENCY#"+formation.AnswerKey(create), "IDEMPOTENCY"),
+		dynamoKey("IDEMPOTENCY#"+customresource.AnswerKey(create), "IDEMPOTENCY"),
 		dynamoKey("SETTING#"+names.PasswordHashSetting, "SETTING"),
 	} {
 		item, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: k})
@@ -167,15 +167,15 @@ func TestHandlerOnEmulator(t *testing.T) {
 	}
 
 	// A Delete leaves the hash to the table, and succeeds again.
-	del := newEvent(cfn.RequestDelete, formation.TypeRackPassword, names.PasswordHashSetting, srv.url("d"), map[string]any{})
+	del := newEvent(cfn.RequestDelete, customresource.TypeRackPassword, names.PasswordHashSetting, srv.url("d"), map[string]any{})
 	del.RequestID = emulatortest.Name("delete")
 	require.Equal(t, cfn.StatusSuccess, handle(del).Status)
 	del.RequestID = emulatortest.Name("delete-again")
 	require.Equal(t, cfn.StatusSuccess, handle(del).Status, "deleting it again succeeds")
 
 	// Deleting with no table at all (the rack stack's own may be gone).
-	gone := formation.New(formation.Config{
-		Resources: formation.RackResources(formation.Deps{Hashes: hashes, Hasher: cheap, Store: store}),
+	gone := customresource.New(customresource.Config{
+		Resources: customresource.RackResources(customresource.Deps{Hashes: hashes, Hasher: cheap, Store: store}),
 		Answers:   dynamo.New(db, emulatortest.Name("no-such-table"), nil),
 	})
 	del.RequestID = emulatortest.Name("delete-no-table")

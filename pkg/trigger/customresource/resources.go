@@ -1,11 +1,11 @@
-package formation
+package customresource
 
 import (
 	"log/slog"
 
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/rack"
-	"github.com/rackhq/rack/pkg/trigger/formation/migrate"
+	"github.com/rackhq/rack/pkg/trigger/customresource/migrate"
 )
 
 // Deps are the outside systems the rack's custom resources use.

@@ -1,4 +1,4 @@
-package formation
+package customresource
 
 // AnswerKey exposes the answer memory key of a request to the tests.
 var AnswerKey = answerKey

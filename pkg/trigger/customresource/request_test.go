@@ -1,4 +1,4 @@
-package formation_test
+package customresource_test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/stretchr/testify/require"
 
-	"github.com/rackhq/rack/pkg/trigger/formation"
+	"github.com/rackhq/rack/pkg/trigger/customresource"
 )
 
 // TestDecodeFixtures: the sample requests decode as aws-lambda-go decodes
@@ -16,12 +16,12 @@ func TestDecodeFixtures(t *testing.T) {
 	for _, name := range []string{"create", "update", "delete"} {
 		t.Run(name, func(t *testing.T) {
 			raw := fixture(t, name)
-			got, err := formation.Decode(raw)
+			got, err := customresource.Decode(raw)
 			require.NoError(t, err)
 			var want cfn.Event
 			require.NoError(t, json.Unmarshal(raw, &want))
 			require.Equal(t, want, got)
-			require.Equal(t, formation.TypeEmptyBucket, got.ResourceType)
+			require.Equal(t, customresource.TypeEmptyBucket, got.ResourceType)
 			require.IsType(t, "", got.ResourceProperties["MaxKeysPerBatch"], "scalars arrive as strings")
 		})
 	}
@@ -45,7 +45,7 @@ func TestDecodeErrors(t *testing.T) {
 			[]string{"ResponseURL is not an http(s) URL"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ev, err := formation.Decode([]byte(tc.raw))
+			ev, err := customresource.Decode([]byte(tc.raw))
 			require.Error(t, err)
 			for _, e := range tc.errs {
 				require.ErrorContains(t, err, e)
