@@ -8,11 +8,14 @@ export VERSION
 
 .PHONY: build cli functions test e2e lint dev api synth cdk fixtures clean
 
-## build: the convox CLI (bin/convox) and every function as a Lambda zip (dist/lambda/<arch>/)
+## build: the convox CLI (bin/convox, and bin/convox-aws beside it) and every function as a Lambda zip (dist/lambda/<arch>/)
 build: cli functions
 
+# convox-aws installs and uninstalls racks with the user's AWS credentials;
+# convox runs it, so that only those two commands load the AWS SDK.
 cli:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/convox ./cli
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/convox-aws ./cli/convox-aws
 
 functions:
 	scripts/build-functions

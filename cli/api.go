@@ -4,27 +4,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func (c *cli) newAPI() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "api",
-		Short: "Call the rack API directly",
-		Args:  cobra.NoArgs,
-	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "get <path>",
-		Short: "GET an API path and print its JSON",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			raw, err := client.Get(c.ctx(), args[0])
-			if err != nil {
-				return explain(err)
-			}
-			return printJSON(c.stdout, raw)
-		},
+func (c *cli) api(root *cobra.Command) {
+	c.command(root, "api get", "query the rack api", spec{usage: "<path>", args: exactly(1)}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		raw, err := client.Get(r.ctx(), r.Arg(0))
+		if err != nil {
+			return explain(err)
+		}
+		return writeJSON(r.out, raw)
 	})
-	return cmd
 }

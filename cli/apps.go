@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -10,134 +11,98 @@ import (
 	"github.com/rackhq/rack/pkg/sdk"
 )
 
-func (c *cli) newApps() *cobra.Command {
-	cmd := c.addJSON(&cobra.Command{
-		Use:   "apps",
-		Short: "List apps",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			apps, err := client.AppList(c.ctx())
-			if err != nil {
-				return explain(err)
-			}
-			if c.json {
-				return printJSON(c.stdout, apps)
-			}
-			rows := make([][]string, 0, len(apps))
+func (c *cli) apps(root *cobra.Command) {
+	c.command(root, "apps", "list apps", spec{args: exactly(0), flags: []flagSpec{flagJSON}}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		apps, err := client.AppList(r.ctx())
+		if err != nil {
+			return explain(err)
+		}
+		return r.Show(apps, func() error {
+			t := r.Table("APP", "STATUS", "RELEASE")
 			for _, a := range apps {
-				rows = append(rows, []string{a.Name, a.Status, a.Release})
+				t.Row(a.Name, a.Status, a.Release)
 			}
-			return table(c.stdout, []string{"APP", "STATUS", "RELEASE"}, rows)
-		},
+			return t.Print()
+		})
 	})
-	cmd.AddCommand(c.newAppsCreate(), c.newAppsInfo(), c.newAppsDelete())
-	return cmd
-}
 
-func (c *cli) newAppsCreate() *cobra.Command {
-	var app string
-	var wait bool
-	cmd := &cobra.Command{
-		Use:   "create [name]",
-		Short: "Create an app",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := c.appName(app)
-			if err != nil {
+	c.command(root, "apps create", "create an app", spec{
+		usage: "[name]", args: atMost(1),
+		flags: []flagSpec{flagWait, flagString("generation", "g", "app generation (only 2)")},
+	}, func(r *call) error {
+		if g := r.String("generation"); g != "" && g != rack.AppGeneration {
+			return fmt.Errorf("generation %s apps are not supported: a Rack app is generation %s (convox.yml)", g, rack.AppGeneration)
+		}
+		app := coalesce(r.Arg(0), r.App())
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		r.Startf("Creating %s", app)
+		if _, err := client.AppCreate(r.ctx(), app); err != nil {
+			return explain(err)
+		}
+		if r.Bool("wait") {
+			if _, err := r.waitApp(client, app, rack.AppRunning); err != nil {
 				return err
 			}
-			if len(args) == 1 {
-				name = args[0]
-			}
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.stderr, "Creating %s... ", name)
-			if _, err := client.AppCreate(c.ctx(), name); err != nil {
-				fmt.Fprintln(c.stderr, "FAILED")
-				return explain(err)
-			}
-			if wait {
-				if _, err := c.waitApp(client, name, rack.AppRunning); err != nil {
-					fmt.Fprintln(c.stderr, "FAILED")
-					return err
-				}
-			}
-			fmt.Fprintln(c.stderr, "OK")
-			return nil
-		},
-	}
-	cmd.Flags().StringVarP(&app, "app", "a", "", "app name (default: the current directory's name)")
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the app is running")
-	return cmd
-}
-
-func (c *cli) newAppsInfo() *cobra.Command {
-	var app string
-	cmd := c.addJSON(&cobra.Command{
-		Use:   "info [name]",
-		Short: "Describe an app",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := c.appName(app)
-			if err != nil {
-				return err
-			}
-			if len(args) == 1 {
-				name = args[0]
-			}
-			client, err := c.client()
-			if err != nil {
-				return err
-			}
-			a, err := client.AppGet(c.ctx(), name)
-			if err != nil {
-				return explain(err)
-			}
-			if c.json {
-				return printJSON(c.stdout, a)
-			}
-			return info(c.stdout, [][2]string{{"Name", a.Name}, {"Status", a.Status}, {"Release", a.Release}})
-		},
+		}
+		return r.OK()
 	})
-	cmd.Flags().StringVarP(&app, "app", "a", "", "app name (default: the current directory's name)")
-	return cmd
-}
 
-func (c *cli) newAppsDelete() *cobra.Command {
-	var wait bool
-	cmd := &cobra.Command{
-		Use:   "delete <name>",
-		Short: "Delete an app and everything of it",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			client, err := c.client()
-			if err != nil {
+	c.command(root, "apps delete", "delete an app", spec{usage: "<app>", args: exactly(1), flags: []flagSpec{flagWait}}, func(r *call) error {
+		app := r.Arg(0)
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		r.Startf("Deleting %s", app)
+		if _, err := client.AppDelete(r.ctx(), app); err != nil {
+			return explain(err)
+		}
+		if r.Bool("wait") {
+			if _, err := r.waitApp(client, app, ""); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stderr, "Deleting %s... ", name)
-			if _, err := client.AppDelete(c.ctx(), name); err != nil {
-				fmt.Fprintln(c.stderr, "FAILED")
-				return explain(err)
+		}
+		return r.OK()
+	})
+
+	c.command(root, "apps info", "get information about an app", spec{usage: "[app]", args: atMost(1), flags: []flagSpec{flagApp, flagJSON}}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		a, err := client.AppGet(r.ctx(), coalesce(r.Arg(0), r.App()))
+		if err != nil {
+			return explain(err)
+		}
+		return r.Show(a, func() error {
+			i := r.Info()
+			i.Add("Name", a.Name)
+			i.Add("Status", a.Status)
+			i.Add("Generation", a.Generation)
+			i.Add("Locked", strconv.FormatBool(a.Locked))
+			i.Add("Release", a.Release)
+			if a.Router != "" {
+				i.Add("Router", a.Router)
 			}
-			if wait {
-				if _, err := c.waitApp(client, name, ""); err != nil {
-					fmt.Fprintln(c.stderr, "FAILED")
-					return err
-				}
-			}
-			fmt.Fprintln(c.stderr, "OK")
-			return nil
-		},
+			return i.Print()
+		})
+	})
+}
+
+func coalesce(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
 	}
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the app is gone")
-	return cmd
+	return ""
 }
 
 // waitTimeout bounds every --wait.

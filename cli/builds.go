@@ -1,64 +1,85 @@
 package main
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
+
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/sdk"
 )
 
-func (c *cli) newBuilds() *cobra.Command {
-	cmd := c.addJSON(&cobra.Command{
-		Use:   "builds",
-		Short: "List an app's builds, newest first",
-		Args:  cobra.NoArgs,
-	})
-	app := appFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		client, name, err := c.envTarget(*app)
+func (c *cli) builds(root *cobra.Command) {
+	c.command(root, "builds", "list builds", spec{args: exactly(0), flags: []flagSpec{flagApp, flagLimit, flagJSON}}, func(r *call) error {
+		client, err := r.Rack()
 		if err != nil {
 			return err
 		}
-		bs, err := client.BuildList(c.ctx(), name)
+		bs, err := newest(r, func(p rack.Page) ([]sdk.Build, string, error) { return client.BuildListPage(r.ctx(), r.App(), p) })
 		if err != nil {
 			return explain(err)
 		}
-		if c.json {
-			return printJSON(c.stdout, bs)
-		}
-		rows := make([][]string, 0, len(bs))
-		for _, b := range bs {
-			rows = append(rows, []string{b.ID, b.Status, b.Release, ago(c.now(), b.Created), b.Description})
-		}
-		return table(c.stdout, []string{"ID", "STATUS", "RELEASE", "STARTED", "DESCRIPTION"}, rows)
-	}
-	infoCmd := c.addJSON(&cobra.Command{
-		Use:   "info <id>",
-		Short: "Describe a build",
-		Args:  cobra.ExactArgs(1),
+		return r.Show(bs, func() error {
+			t := r.Table("ID", "STATUS", "RELEASE", "STARTED", "ELAPSED", "DESCRIPTION")
+			for _, b := range bs {
+				t.Row(b.ID, b.Status, b.Release, ago(r.now(), when(b.Started)), elapsed(when(b.Started), when(b.Ended)), b.Description)
+			}
+			return t.Print()
+		})
 	})
-	infoApp := appFlag(infoCmd)
-	infoCmd.RunE = func(cmd *cobra.Command, args []string) error {
-		client, name, err := c.envTarget(*infoApp)
+
+	c.command(root, "builds info", "get information about a build", spec{usage: "<build>", args: exactly(1), flags: []flagSpec{flagApp, flagJSON}}, func(r *call) error {
+		client, err := r.Rack()
 		if err != nil {
 			return err
 		}
-		b, err := client.BuildGet(c.ctx(), name, args[0])
+		b, err := client.BuildGet(r.ctx(), r.App(), r.Arg(0))
 		if err != nil {
 			return explain(err)
 		}
-		if c.json {
-			return printJSON(c.stdout, b)
-		}
-		pairs := [][2]string{{"Id", b.ID}, {"Status", b.Status}, {"Release", b.Release}, {"Description", b.Description}}
-		if b.Started != nil {
-			pairs = append(pairs, [2]string{"Started", ago(c.now(), *b.Started)})
-		}
-		if b.Started != nil && b.Ended != nil {
-			pairs = append(pairs, [2]string{"Elapsed", b.Ended.Sub(*b.Started).String()})
-		}
-		if b.Reason != "" {
-			pairs = append(pairs, [2]string{"Reason", b.Reason})
-		}
-		return info(c.stdout, pairs)
+		return r.Show(b, func() error {
+			i := r.Info()
+			i.Add("Id", b.ID)
+			i.Add("Status", b.Status)
+			i.Add("Release", b.Release)
+			i.Add("Description", b.Description)
+			i.Add("Started", ago(r.now(), when(b.Started)))
+			i.Add("Elapsed", elapsed(when(b.Started), when(b.Ended)))
+			if b.Reason != "" {
+				i.Add("Reason", b.Reason)
+			}
+			return i.Print()
+		})
+	})
+}
+
+// when is a time that may be missing, as a time that may be zero.
+func when(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
 	}
-	cmd.AddCommand(infoCmd)
-	return cmd
+	return *t
+}
+
+// newest reads the first --limit items of a list that comes newest first.
+func newest[T any](r *call, page func(rack.Page) ([]T, string, error)) ([]T, error) {
+	limit := r.Int("limit")
+	if limit <= 0 {
+		return nil, rack.Errorf(rack.EINVALID, "--limit must be at least 1")
+	}
+	var out []T
+	p := rack.Page{}
+	for len(out) < limit {
+		p.Limit = min(limit-len(out), rack.MaxPageLimit)
+		items, next, err := page(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" {
+			break
+		}
+		p.Cursor = next
+	}
+	return out, nil
 }

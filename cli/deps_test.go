@@ -2,26 +2,67 @@ package main
 
 import (
 	"bytes"
+	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// TestVersionAndHelpTouchNothing runs the built binary with an AWS profile
-// that does not exist and a rack host where nothing listens: loading AWS
-// configuration or calling the rack would fail, so success shows that
-// version and --help do neither.
+// TestNoAWSSDKInConvox keeps the AWS SDK out of the convox binary: its
+// packages cost milliseconds of start-up on every run. Only convox-aws,
+// which installs and uninstalls racks, links it.
+func TestNoAWSSDKInConvox(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, pkg := range strings.Fields(string(out)) {
+		require.False(t, strings.HasPrefix(pkg, "github.com/aws/"), "convox links %s", pkg)
+	}
+	out, err = exec.Command("go", "list", "-deps", "./convox-aws").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "github.com/aws/aws-sdk-go-v2/service/cloudformation\n")
+}
+
+// TestVersionAndHelpTouchNothing runs the built binary with every way out
+// pointing at a listener that counts connections, and an AWS profile whose
+// credential process would leave a mark: version (with no rack selected)
+// and help must open no connection and read no AWS configuration.
 func TestVersionAndHelpTouchNothing(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "convox")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	for _, args := range [][]string{{"version"}, {"--help"}, {"rack", "install", "--help"}} {
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	listener := "http://" + l.Addr().String()
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "aws-loaded")
+	awsConfig := filepath.Join(dir, "aws-config")
+	require.NoError(t, os.WriteFile(awsConfig, []byte("[profile p]\ncredential_process = touch "+marker+"\n"), 0o600))
+	config := filepath.Join(dir, "convox")
+
+	for _, args := range [][]string{{"version"}, {"-v"}, {"--help"}, {"help"}, {}, {"rack", "install", "--help"}} {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = []string{
-			"AWS_PROFILE=no-such-profile", "AWS_CONFIG_FILE=/nonexistent/config", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent/credentials",
-			"CONVOX_HOST=http://127.0.0.1:1", "CONVOX_CONFIG=" + t.TempDir(),
+			"AWS_PROFILE=p", "AWS_CONFIG_FILE=" + awsConfig, "AWS_ENDPOINT_URL=" + listener,
+			"HTTP_PROXY=" + listener, "HTTPS_PROXY=" + listener, "AWS_EC2_METADATA_SERVICE_ENDPOINT=" + listener,
+			"CONVOX_CONFIG=" + config, "HOME=" + dir,
 		}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -29,4 +70,7 @@ func TestVersionAndHelpTouchNothing(t *testing.T) {
 		require.Empty(t, stderr.String())
 		require.NotEmpty(t, stdout.String())
 	}
+	require.Zero(t, conns.Load(), "connections opened")
+	require.NoFileExists(t, marker, "AWS configuration loaded")
+	require.NoDirExists(t, config, "settings written")
 }

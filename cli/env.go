@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -17,120 +18,102 @@ import (
 	"github.com/rackhq/rack/pkg/sdk"
 )
 
-// appFlag adds -a/--app to cmd and returns where it lands.
-func appFlag(cmd *cobra.Command) *string {
-	var app string
-	cmd.Flags().StringVarP(&app, "app", "a", "", "app name (default: the current directory's name)")
-	return &app
-}
-
-// envTarget is the client and the app of an env command.
-func (c *cli) envTarget(app string) (*sdk.Client, string, error) {
-	name, err := c.appName(app)
-	if err != nil {
-		return nil, "", err
-	}
-	client, err := c.client()
-	if err != nil {
-		return nil, "", err
-	}
-	return client, name, nil
-}
-
-func (c *cli) newEnv() *cobra.Command {
-	cmd := c.addJSON(&cobra.Command{
-		Use:   "env",
-		Short: "Show an app's environment",
-		Args:  cobra.NoArgs,
+func (c *cli) env(root *cobra.Command) {
+	c.command(root, "env", "list env vars", spec{args: exactly(0), flags: []flagSpec{flagApp, flagJSON}}, func(r *call) error {
+		env, err := r.environment()
+		if err != nil {
+			return err
+		}
+		return r.Show(env, func() error {
+			r.Writef("%s\n", envString(env))
+			return nil
+		})
 	})
-	app := appFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		client, name, err := c.envTarget(*app)
-		if err != nil {
-			return err
-		}
-		env, err := client.EnvironmentGet(c.ctx(), name)
-		if err != nil {
-			return explain(err)
-		}
-		if c.json {
-			return printJSON(c.stdout, env)
-		}
-		for _, k := range slices.Sorted(maps.Keys(env)) {
-			fmt.Fprintf(c.stdout, "%s=%s\n", k, env[k])
-		}
-		return nil
-	}
-	cmd.AddCommand(c.newEnvGet(), c.newEnvSet(), c.newEnvUnset(), c.newEnvEdit())
-	return cmd
-}
 
-func (c *cli) newEnvGet() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "get <key>",
-		Short: "Print one variable's value",
-		Args:  cobra.ExactArgs(1),
-	}
-	app := appFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		client, name, err := c.envTarget(*app)
+	c.command(root, "env get", "get an env var", spec{usage: "<var>", args: exactly(1), flags: []flagSpec{flagApp}}, func(r *call) error {
+		env, err := r.environment()
 		if err != nil {
 			return err
 		}
-		env, err := client.EnvironmentGet(c.ctx(), name)
-		if err != nil {
-			return explain(err)
-		}
-		v, ok := env[args[0]]
+		v, ok := env[r.Arg(0)]
 		if !ok {
-			return rack.Errorf(rack.ENOTFOUND, "env %s: not set on app %s", args[0], name)
+			return rack.Errorf(rack.ENOTFOUND, "env not found: %s", r.Arg(0))
 		}
-		fmt.Fprintln(c.stdout, v)
+		r.Writef("%s\n", v)
 		return nil
-	}
-	return cmd
-}
+	})
 
-func (c *cli) newEnvSet() *cobra.Command {
-	var replace bool
-	cmd := &cobra.Command{
-		Use:   "set <KEY=VALUE>...",
-		Short: "Set variables (also KEY=VALUE lines on stdin); makes a new release",
-		Args:  cobra.ArbitraryArgs,
-	}
-	app := appFlag(cmd)
-	cmd.Flags().BoolVar(&replace, "replace", false, "replace the whole environment with the given variables")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+	c.command(root, "env set", "set env var(s)", spec{
+		usage: "<key=value> [key=value]...", args: anyArgs,
+		flags: []flagSpec{flagApp, flagID, flagWait, flagBool("replace", "", "replace all environment variables with given ones")},
+	}, func(r *call) error {
 		changes := rack.Environment{}
-		for _, a := range args {
+		for _, a := range r.Args {
 			k, v, err := rack.ParseEnvironmentLine(a)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			changes[k] = v
 		}
-		if !c.stdinIsTTY && c.stdin != nil {
-			if err := readEnvLines(c.stdin, changes); err != nil {
-				return usageError{err}
+		if !r.stdinIsTTY && r.stdin != nil {
+			if err := readEnvLines(r.stdin, changes); err != nil {
+				return err
 			}
 		}
-		if len(changes) == 0 && !replace {
-			return usageError{fmt.Errorf("nothing to set: give KEY=VALUE arguments or lines on stdin")}
-		}
-		client, name, err := c.envTarget(*app)
-		if err != nil {
-			return err
+		if len(changes) == 0 && !r.Bool("replace") {
+			return rack.Errorf(rack.EINVALID, "nothing to set: give KEY=VALUE arguments or lines on stdin")
 		}
 		env := map[string]string{}
-		if !replace {
-			if env, err = client.EnvironmentGet(c.ctx(), name); err != nil {
-				return explain(err)
+		if !r.Bool("replace") {
+			var err error
+			if env, err = r.environment(); err != nil {
+				return err
 			}
 		}
 		maps.Copy(env, changes)
-		return c.release(client, name, env, "Setting "+strings.Join(slices.Sorted(maps.Keys(changes)), ", "))
+		return r.release(env, "Setting "+strings.Join(slices.Sorted(maps.Keys(changes)), ", "))
+	})
+
+	c.command(root, "env unset", "unset env var(s)", spec{usage: "<key> [key]...", args: atLeast(1), flags: []flagSpec{flagApp, flagID, flagWait}}, func(r *call) error {
+		for _, k := range r.Args {
+			if err := rack.ValidateEnvKey(k); err != nil {
+				return err
+			}
+		}
+		env, err := r.environment()
+		if err != nil {
+			return err
+		}
+		for _, k := range r.Args {
+			delete(env, k)
+		}
+		return r.release(env, "Unsetting "+strings.Join(slices.Sorted(slices.Values(r.Args)), ", "))
+	})
+
+	c.command(root, "env edit", "edit env interactively", spec{args: exactly(0), flags: []flagSpec{flagApp, flagWait}}, func(r *call) error {
+		env, err := r.environment()
+		if err != nil {
+			return err
+		}
+		edited, err := r.edit(coalesce(r.getenv("EDITOR"), "vi"), env)
+		if err != nil {
+			return err
+		}
+		return r.release(edited, "Setting "+strings.Join(slices.Sorted(maps.Keys(edited)), ", "))
+	})
+}
+
+// environment reads the app's environment.
+func (r *call) environment() (map[string]string, error) {
+	client, err := r.Rack()
+	if err != nil {
+		return nil, err
 	}
-	return cmd
+	env, err := client.EnvironmentGet(r.ctx(), r.App())
+	if err != nil {
+		return nil, explain(err)
+	}
+	return env, nil
 }
 
 // readEnvLines reads KEY=VALUE lines; blank lines and # comments are skipped.
@@ -154,97 +137,32 @@ func readEnvLines(r io.Reader, into rack.Environment) error {
 	return nil
 }
 
-func (c *cli) newEnvUnset() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "unset <KEY>...",
-		Short: "Remove variables; makes a new release",
-		Args:  cobra.MinimumNArgs(1),
-	}
-	app := appFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		for _, k := range args {
-			if err := rack.ValidateEnvKey(k); err != nil {
-				return usageError{err}
-			}
-		}
-		client, name, err := c.envTarget(*app)
-		if err != nil {
-			return err
-		}
-		env, err := client.EnvironmentGet(c.ctx(), name)
-		if err != nil {
-			return explain(err)
-		}
-		for _, k := range args {
-			if _, ok := env[k]; !ok {
-				return rack.Errorf(rack.ENOTFOUND, "env %s: not set on app %s", k, name)
-			}
-			delete(env, k)
-		}
-		return c.release(client, name, env, "Unsetting "+strings.Join(args, ", "))
-	}
-	return cmd
-}
-
-func (c *cli) newEnvEdit() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "edit",
-		Short: "Edit the environment in $EDITOR; makes a new release if it changed",
-		Args:  cobra.NoArgs,
-	}
-	app := appFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		editor := c.getenv("EDITOR")
-		if editor == "" {
-			return rack.Errorf(rack.EINVALID, "env edit: set $EDITOR")
-		}
-		client, name, err := c.envTarget(*app)
-		if err != nil {
-			return err
-		}
-		env, err := client.EnvironmentGet(c.ctx(), name)
-		if err != nil {
-			return explain(err)
-		}
-		edited, err := c.edit(editor, env)
-		if err != nil {
-			return err
-		}
-		if maps.Equal(env, edited) {
-			fmt.Fprintln(c.stderr, "No changes")
-			return nil
-		}
-		return c.release(client, name, edited, "Updating environment")
-	}
-	return cmd
-}
-
-// edit writes env to a private temporary file, runs the editor on it and
-// reads it back. A value with a newline, or starting with a quote, is
-// written as a JSON string so that one line stays one variable.
-func (c *cli) edit(editor string, env map[string]string) (map[string]string, error) {
-	f, err := os.CreateTemp("", "convox-env-*.env")
+// edit writes env to <app>.env in a private temporary directory, runs the
+// editor on it and reads it back. A value with a newline, or starting with
+// a quote, is written as a JSON string so that one line stays one variable.
+func (r *call) edit(editor string, env map[string]string) (map[string]string, error) {
+	dir, err := os.MkdirTemp("", "convox-env-")
 	if err != nil {
 		return nil, fmt.Errorf("env edit: %w", err)
 	}
-	defer os.Remove(f.Name())
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, r.App()+".env")
+	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		v := env[k]
 		if strings.ContainsAny(v, "\n\r") || strings.HasPrefix(v, `"`) {
-			b, _ := json.Marshal(v)
-			v = string(b)
+			q, _ := json.Marshal(v)
+			v = string(q)
 		}
-		fmt.Fprintf(f, "%s=%s\n", k, v)
+		fmt.Fprintf(&b, "%s=%s\n", k, v)
 	}
-	if err := f.Close(); err != nil {
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
 		return nil, fmt.Errorf("env edit: %w", err)
 	}
-	run := exec.Command("sh", "-c", editor+` "$1"`, "editor", f.Name())
-	run.Stdin, run.Stdout, run.Stderr = os.Stdin, c.stderr, c.stderr
-	if err := run.Run(); err != nil {
+	if err := r.editor(editor, file); err != nil {
 		return nil, fmt.Errorf("env edit: %s: %w", editor, err)
 	}
-	data, err := os.ReadFile(f.Name())
+	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("env edit: %w", err)
 	}
@@ -263,16 +181,27 @@ func (c *cli) edit(editor string, env map[string]string) (map[string]string, err
 	return edited, nil
 }
 
-// release makes a release with env and says so: progress on stderr, the
-// release id on stdout.
-func (c *cli) release(client *sdk.Client, app string, env map[string]string, doing string) error {
-	fmt.Fprintf(c.stderr, "%s... ", doing)
-	r, err := client.ReleaseCreate(c.ctx(), app, sdk.ReleaseCreateOptions{Env: &env})
+// runEditor runs an editor command (which may carry arguments, as $EDITOR
+// often does) on file, attached to the terminal.
+func runEditor(editor, file string) error {
+	cmd := exec.Command("sh", "-c", editor+` "$1"`, "editor", file)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return cmd.Run()
+}
+
+// release makes a release with env and says so as Convox does: "Setting
+// A, B... OK", then "Release: <id>"; under --id the id alone on stdout.
+func (r *call) release(env map[string]string, doing string) error {
+	client, err := r.Rack()
 	if err != nil {
-		fmt.Fprintln(c.stderr, "FAILED")
+		return err
+	}
+	r.Startf("%s", doing)
+	rel, err := client.ReleaseCreate(r.ctx(), r.App(), sdk.ReleaseCreateOptions{Env: &env})
+	if err != nil {
 		return explain(err)
 	}
-	fmt.Fprintln(c.stderr, "OK")
-	fmt.Fprintf(c.stdout, "Release: %s\n", r.ID)
-	return nil
+	r.OK()
+	r.Writef("Release: %s\n", rel.ID)
+	return r.ID(rel.ID)
 }

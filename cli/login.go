@@ -2,136 +2,235 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+	xterm "golang.org/x/term"
 
 	"github.com/rackhq/rack/pkg/rack"
 )
 
-func (c *cli) newLogin() *cobra.Command {
-	var password string
-	cmd := &cobra.Command{
-		Use:   "login [host]",
-		Short: "Log in to a rack (the password is read from stdin unless -p is given)",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			host := c.getenv("CONVOX_HOST")
-			if len(args) == 1 {
-				host = args[0]
+func (c *cli) login(root *cobra.Command) {
+	c.command(root, "login", "authenticate with a rack", spec{
+		usage: "[hostname]", args: atMost(1), flags: []flagSpec{flagString("password", "p", "password")},
+	}, func(r *call) error {
+		s, err := r.settings()
+		if err != nil {
+			return err
+		}
+		host := r.Arg(0)
+		if host == "" {
+			// Convox logs in to its console by default; a rack has none, so
+			// the default is the current rack, to log in to it again.
+			if host, err = s.read("host"); err != nil {
+				return err
 			}
 			if host == "" {
-				return usageError{fmt.Errorf("no host: convox login HOST")}
+				return errors.New("no host: convox login HOSTNAME")
 			}
-			if password == "" {
-				password = c.getenv("CONVOX_PASSWORD")
-			}
-			if password == "" {
-				p, err := c.readPassword()
-				if err != nil {
-					return err
-				}
-				password = p
-			}
-			fmt.Fprintf(c.stderr, "Authenticating with %s... ", host)
-			client, err := c.clientFor(host, password)
-			if err != nil {
+		}
+		auth, err := s.readMap("auth")
+		if err != nil {
+			return err
+		}
+		password := coalesce(r.String("password"), r.getenv("CONVOX_PASSWORD"), auth[host])
+		if password == "" {
+			if password, err = r.readPassword(); err != nil {
 				return err
 			}
-			if _, err := client.Auth(c.ctx()); err != nil {
-				fmt.Fprintln(c.stderr, "FAILED")
-				if rack.IsCode(err, rack.EUNAUTHORIZED) {
-					return rack.Errorf(rack.EUNAUTHORIZED, "login %s: invalid password", host)
-				}
-				return fmt.Errorf("login %s: %w", host, err)
+		}
+		r.Startf("Authenticating with %s", host)
+		client, err := r.clientFor(host, password)
+		if err != nil {
+			return err
+		}
+		if _, err := client.Auth(r.ctx()); err != nil {
+			if rack.IsCode(err, rack.EUNAUTHORIZED) {
+				return errors.New("invalid login")
 			}
-			sys, err := client.System(c.ctx())
-			if err != nil {
-				return fmt.Errorf("login %s: %w", host, err)
-			}
-			if err := c.saveLogin(host, password, sys.Name); err != nil {
+			return fmt.Errorf("login %s: %w", host, err)
+		}
+		if err := s.setKey("auth", host, password); err != nil {
+			return err
+		}
+		if err := s.write("host", []byte(host)); err != nil {
+			return err
+		}
+		// Rack's addition: the rack's name, so that -r, CONVOX_RACK,
+		// .convox/rack, racks and switch know it.
+		if sys, err := client.System(r.ctx()); err == nil && sys.Name != "" {
+			if err := s.remember(sys.Name, host); err != nil {
 				return err
 			}
-			fmt.Fprintln(c.stderr, "OK")
-			return nil
-		},
-	}
-	cmd.Flags().StringVarP(&password, "password", "p", "", "the rack password")
-	return cmd
+		}
+		return r.OK()
+	})
+
+	c.command(root, "logout", "forget the current rack's password", spec{args: exactly(0)}, func(r *call) error {
+		t, err := r.target()
+		if err != nil {
+			return err
+		}
+		s, err := r.settings()
+		if err != nil {
+			return err
+		}
+		if err := s.setKey("auth", t.host, ""); err != nil {
+			return err
+		}
+		if cur, err := s.read("host"); err == nil && cur == t.host {
+			if err := s.write("host", nil); err != nil {
+				return err
+			}
+		}
+		r.Writef("Logged out of %s\n", t.host)
+		return nil
+	})
 }
 
-// readPassword reads one line of stdin, prompting when it is a terminal.
-func (c *cli) readPassword() (string, error) {
-	if c.stdinIsTTY {
-		fmt.Fprint(c.stderr, "Password: ")
+// remember records the name of the rack at host.
+func (s settings) remember(name, host string) error {
+	if err := s.setKey("self-managed", name, host); err != nil {
+		return err
 	}
-	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	return s.setKey("racks", host, name)
+}
+
+// readPassword reads the password from the terminal without echo, after
+// Convox's prompt, or as one line of stdin when it is not a terminal.
+func (r *call) readPassword() (string, error) {
+	if r.stdinIsTTY {
+		if f, ok := r.stdin.(*os.File); ok {
+			r.Writef("Password: ")
+			data, err := xterm.ReadPassword(int(f.Fd()))
+			r.Writef("\n")
+			if err != nil {
+				return "", fmt.Errorf("read password: %w", err)
+			}
+			return string(data), nil
+		}
+	}
+	line, err := bufio.NewReader(r.stdin).ReadString('\n')
 	line = strings.TrimRight(line, "\r\n")
 	if line == "" {
-		if err != nil {
-			return "", usageError{fmt.Errorf("no password: give -p, CONVOX_PASSWORD or a line on stdin")}
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("read password: %w", err)
 		}
-		return "", usageError{fmt.Errorf("empty password")}
+		return "", errors.New("no password: give -p, CONVOX_PASSWORD or a line on stdin")
 	}
 	return line, nil
 }
 
-func (c *cli) saveLogin(host, password, name string) error {
-	s, err := c.settings()
-	if err != nil {
-		return err
-	}
-	auth, err := s.readJSON("auth")
-	if err != nil {
-		return err
-	}
-	auth[host] = password
-	if err := s.writeJSON("auth", auth); err != nil {
-		return err
-	}
-	if name != "" {
-		racks, err := s.readJSON("racks")
+func (c *cli) racks(root *cobra.Command) {
+	c.command(root, "racks", "list available racks", spec{args: exactly(0), flags: []flagSpec{flagJSON}}, func(r *call) error {
+		s, err := r.settings()
 		if err != nil {
 			return err
 		}
-		racks[name] = host
-		if err := s.writeJSON("racks", racks); err != nil {
+		racks, err := s.readMap("self-managed")
+		if err != nil {
 			return err
 		}
-	}
-	return s.write("host", []byte(host+"\n"))
-}
-
-func (c *cli) newLogout() *cobra.Command {
-	return &cobra.Command{
-		Use:   "logout",
-		Short: "Forget the current rack's password",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			host, _, err := c.target()
-			if err != nil {
-				return err
-			}
-			s, err := c.settings()
-			if err != nil {
-				return err
-			}
-			auth, err := s.readJSON("auth")
-			if err != nil {
-				return err
-			}
-			delete(auth, host)
-			if err := s.writeJSON("auth", auth); err != nil {
-				return err
-			}
-			if cur, err := s.currentHost(); err == nil && cur == host {
-				if err := s.write("host", nil); err != nil {
-					return err
+		auth, err := s.readMap("auth")
+		if err != nil {
+			return err
+		}
+		type rackRow struct {
+			Name   string `json:"name"`
+			Host   string `json:"host"`
+			Status string `json:"status"`
+		}
+		var rows []rackRow
+		for _, name := range slices.Sorted(maps.Keys(racks)) {
+			status := "unknown"
+			if client, err := r.clientFor(racks[name], auth[racks[name]]); err == nil {
+				if sys, err := client.System(r.ctx()); err == nil {
+					status = sys.Status
 				}
 			}
-			fmt.Fprintf(c.stderr, "Logged out of %s\n", host)
+			rows = append(rows, rackRow{Name: name, Host: racks[name], Status: status})
+		}
+		return r.Show(rows, func() error {
+			t := r.Table("NAME", "STATUS")
+			for _, row := range rows {
+				t.Row(row.Name, row.Status)
+			}
+			return t.Print()
+		})
+	})
+
+	c.command(root, "switch", "switch current rack", spec{usage: "[rack]", args: atMost(1)}, func(r *call) error {
+		s, err := r.settings()
+		if err != nil {
+			return err
+		}
+		if name := r.Arg(0); name != "" {
+			host, err := s.match(name)
+			if err != nil {
+				return err
+			}
+			if name, err = s.nameOf(host); err != nil {
+				return err
+			}
+			if err := s.write("host", []byte(host)); err != nil {
+				return err
+			}
+			if err := s.setKey("racks", host, name); err != nil {
+				return err
+			}
+			r.Writef("Switched to %s\n", name)
 			return nil
-		},
+		}
+		if name := r.rackName(); name != "" {
+			r.Writef("%s\n", name)
+			return nil
+		}
+		t, err := r.target()
+		if err != nil {
+			return err
+		}
+		name, err := s.nameOf(t.host)
+		if err != nil {
+			return err
+		}
+		r.Writef("%s\n", name)
+		return nil
+	})
+}
+
+// nameOf is the name of the rack at host, or the host when its name is
+// not known.
+func (s settings) nameOf(host string) (string, error) {
+	racks, err := s.readMap("racks")
+	if err != nil {
+		return "", err
 	}
+	if name := racks[host]; name != "" {
+		return name, nil
+	}
+	managed, err := s.readMap("self-managed")
+	if err != nil {
+		return "", err
+	}
+	for _, name := range slices.Sorted(maps.Keys(managed)) {
+		if managed[name] == host {
+			return name, nil
+		}
+	}
+	return host, nil
+}
+
+// displayHost is a host as Convox prints it: without scheme or path.
+func displayHost(host string) string {
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return host
 }

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/api"
@@ -31,6 +31,7 @@ const testPassword = "s3cret-pass"
 // order (RAAAAAAAAAB, RAAAAAAAAAC, ...) and a clock the test controls.
 type rackServer struct {
 	url    string
+	close  func()
 	store  *memstore.Store
 	stacks *fake.Stacks
 	clock  *storetest.Clock
@@ -46,7 +47,10 @@ func (r *rackServer) settle() {
 	}
 }
 
-func newRackServer(t *testing.T) *rackServer {
+func newRackServer(t *testing.T) *rackServer { return newNamedRack(t, "dev") }
+
+// newNamedRack is a rack called name.
+func newNamedRack(t *testing.T, name string) *rackServer {
 	t.Helper()
 	clock := storetest.NewClock()
 	var mu sync.Mutex
@@ -58,18 +62,18 @@ func newRackServer(t *testing.T) *rackServer {
 		return storetest.ID(prefix, n), nil
 	}
 	r := &rackServer{store: memstore.New(clock.Now), stacks: fake.NewStacks(), clock: clock}
-	core := service.NewCore(service.CoreConfig{Rack: "dev", NewID: ids, Now: clock.Now})
+	core := service.NewCore(service.CoreConfig{Rack: name, NewID: ids, Now: clock.Now})
 	r.apps = service.NewApps(core, r.store, r.stacks)
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:     r.apps,
 		Builds:   service.NewBuilds(core, r.store),
 		Releases: service.NewReleases(core, r.store, fake.Sealer{}),
-		System:   service.NewSystem(rack.System{Name: "dev", Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}),
+		System:   service.NewSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}),
 		Auth:     fake.Auth{Password: testPassword},
 		Version:  "1.2.3",
 	}))
 	t.Cleanup(srv.Close)
-	r.url = srv.URL
+	r.url, r.close = srv.URL, srv.Close
 	return r
 }
 
@@ -81,6 +85,8 @@ type term struct {
 	env    map[string]string
 	// onSleep runs when --wait pauses between checks.
 	onSleep func()
+	// editorFn, when set, stands for the editor.
+	editorFn func(editor, file string) error
 }
 
 func newTerm(t *testing.T, r *rackServer) *term {
@@ -111,6 +117,12 @@ func (tm *term) run(stdin string, args ...string) result {
 			}
 		},
 		home: func() (string, error) { return "", fmt.Errorf("no home in tests") },
+		editor: func(editor, file string) error {
+			if tm.editorFn != nil {
+				return tm.editorFn(editor, file)
+			}
+			return exec.Command("sh", "-c", editor+` "$1"`, "editor", file).Run()
+		},
 	}
 	code := run(args, io)
 	return result{code, stdout.String(), stderr.String()}
@@ -125,57 +137,94 @@ func (tm *term) ok(stdin string, args []string, stdout, stderr string) {
 
 func (tm *term) login() {
 	tm.t.Helper()
-	tm.ok("", []string{"login", tm.rack.url, "-p", testPassword}, "", "Authenticating with "+tm.rack.url+"... OK\n")
+	tm.ok("", []string{"login", tm.rack.url, "-p", testPassword}, "Authenticating with "+tm.rack.url+"... OK\n", "")
 }
 
-func TestVersionAndUsage(t *testing.T) {
+// fails runs a command that must fail with exactly this output.
+func (tm *term) fails(stdin string, args []string, stdout, stderr string) {
+	tm.t.Helper()
+	res := tm.run(stdin, args...)
+	require.Equal(tm.t, result{exitError, stdout, stderr}, res, "convox %s", strings.Join(args, " "))
+}
+
+// lines joins lines, each ended by a newline.
+func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+
+func TestVersionHelpAndErrors(t *testing.T) {
 	version = "1.2.3"
-	tm := newTerm(t, newRackServer(t))
-	tm.ok("", []string{"version"}, "client: 1.2.3\n", "")
+	r := newRackServer(t)
+	tm := newTerm(t, r)
+	tm.ok("", []string{"version"}, "client: 1.2.3\nserver: none\n", "")
+	tm.ok("", []string{"-v"}, "1.2.3\n", "")
+	tm.ok("", []string{"--version"}, "1.2.3\n", "")
+	tm.login()
+	tm.ok("", []string{"version"}, "client: 1.2.3\nserver: 1.2.3 ("+strings.TrimPrefix(r.url, "http://")+")\n", "")
+
+	help := tm.run("")
+	require.Equal(t, exitOK, help.code)
+	require.Empty(t, help.stderr)
+	require.Contains(t, help.stdout, "\nconvox apps create      create an app\n")
+	require.Contains(t, help.stdout, "\nconvox rack params set  set rack parameters\n")
+	require.True(t, strings.HasPrefix(help.stdout, "convox api get          query the rack api\n"), help.stdout)
+	require.NotContains(t, help.stdout, "completion")
+	tm.ok("", []string{"help"}, help.stdout, "")
+	// Convox shows help for a command it does not know; so does Rack, but
+	// a typo in a script fails.
+	tm.fails("", []string{"bogus"}, help.stdout, "ERROR: unknown command: bogus\n")
+
 	for _, c := range []struct {
 		args   []string
 		stderr string
 	}{
-		{[]string{"bogus"}, "ERROR: unknown command \"bogus\" for \"convox\"\n"},
-		{[]string{"version", "x"}, "ERROR: unknown command \"x\" for \"convox version\"\n"},
+		{[]string{"version", "x"}, "ERROR: 0 args required\n"},
 		{[]string{"--nope"}, "ERROR: unknown flag: --nope\n"},
-		{[]string{"apps", "delete"}, "ERROR: accepts 1 arg(s), received 0\n"},
+		{[]string{"apps", "-x"}, "ERROR: unknown flag: -x\n"},
+		{[]string{"apps", "delete"}, "ERROR: 1 arg required\n"},
+		{[]string{"apps", "info", "a", "b"}, "ERROR: no more than 1 arg expected\n"},
+		{[]string{"env", "unset", "-a", "x"}, "ERROR: at least 1 arg required\n"},
 		{[]string{"env", "set", "NOEQUALS", "-a", "x"}, "ERROR: \"NOEQUALS\" is not KEY=VALUE\n"},
-		{[]string{"env", "unset", "-a", "x"}, "ERROR: requires at least 1 arg(s), only received 0\n"},
+		{[]string{"rack", "params", "set", "NOEQUALS"}, "ERROR: Key=Value expected: NOEQUALS\n"},
+		{[]string{"builds", "--limit", "0"}, "ERROR: --limit must be at least 1\n"},
 	} {
-		require.Equal(t, result{exitUsage, "", c.stderr}, tm.run("", c.args...), "convox %v", c.args)
+		tm.fails("", c.args, "", c.stderr)
 	}
-	res := tm.run("", "--help")
-	require.Equal(t, exitOK, res.code)
-	for _, cmd := range []string{"login", "logout", "rack", "apps", "env", "releases", "builds", "api", "version", "completion"} {
-		require.Contains(t, res.stdout, "\n  "+cmd+" ", "help lists %s", cmd)
-	}
-}
-
-func TestNotLoggedIn(t *testing.T) {
-	tm := newTerm(t, newRackServer(t))
-	require.Equal(t, result{exitError, "", "ERROR: no rack selected: run `convox login HOST` or set CONVOX_HOST\n"}, tm.run("", "apps"))
 }
 
 func TestLogin(t *testing.T) {
 	r := newRackServer(t)
 	tm := newTerm(t, r)
-	res := tm.run("", "login", r.url, "-p", "wrong")
-	require.Equal(t, result{exitError, "", "Authenticating with " + r.url + "... FAILED\nERROR: login " + r.url + ": invalid password\n"}, res)
+	tm.fails("", []string{"apps"}, "", "ERROR: no racks found, try `convox login`\n")
+	tm.fails("", []string{"login"}, "", "ERROR: no host: convox login HOSTNAME\n")
+	tm.fails("", []string{"login", r.url, "-p", "wrong"}, "Authenticating with "+r.url+"... ", "ERROR: invalid login\n")
 	_, err := os.Stat(filepath.Join(tm.config, "auth"))
 	require.True(t, os.IsNotExist(err), "a failed login saves nothing")
 
 	// The password from stdin, as a pipe gives it.
-	tm.ok(testPassword+"\n", []string{"login", r.url}, "", "Authenticating with "+r.url+"... OK\n")
+	tm.ok(testPassword+"\n", []string{"login", r.url}, "Authenticating with "+r.url+"... OK\n", "")
 	fi, err := os.Stat(filepath.Join(tm.config, "auth"))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	data, err := os.ReadFile(filepath.Join(tm.config, "auth"))
-	require.NoError(t, err)
-	require.JSONEq(t, fmt.Sprintf(`{%q: %q}`, r.url, testPassword), string(data))
+	for file, want := range map[string]string{
+		"auth":         fmt.Sprintf("{\n  %q: %q\n}", r.url, testPassword),
+		"host":         r.url,
+		"self-managed": fmt.Sprintf("{\n  \"dev\": %q\n}", r.url),
+		"racks":        fmt.Sprintf("{\n  %q: \"dev\"\n}", r.url),
+	} {
+		data, err := os.ReadFile(filepath.Join(tm.config, file))
+		require.NoError(t, err)
+		require.Equal(t, want, string(data), file)
+	}
+	// Logging in again needs neither host nor password: the current rack's.
+	tm.ok("", []string{"login"}, "Authenticating with "+r.url+"... OK\n", "")
 
-	tm.ok("", []string{"rack"}, "Name      dev\nProvider  aws\nRegion    us-east-1\nRouter    api.example.org\nStatus    running\nVersion   1.2.3\nCount     0\nType\n", "")
-	// -r takes the rack's name as well as its host.
+	tm.ok("", []string{"rack"}, lines(
+		"Name      dev",
+		"Provider  aws",
+		"Region    us-east-1",
+		"Router    api.example.org",
+		"Status    running",
+		"Version   1.2.3",
+	), "")
 	tm.ok("", []string{"rack", "-r", "dev", "--json"}, `{
   "name": "dev",
   "provider": "aws",
@@ -187,104 +236,287 @@ func TestLogin(t *testing.T) {
 }
 `, "")
 
-	tm.ok("", []string{"logout"}, "", "Logged out of "+r.url+"\n")
-	require.Equal(t, exitError, tm.run("", "apps").code)
+	tm.ok("", []string{"logout"}, "Logged out of "+r.url+"\n", "")
+	tm.fails("", []string{"apps"}, "", "ERROR: no racks found, try `convox login`\n")
 }
 
-func TestEnvironmentVariablesOverSettings(t *testing.T) {
+func TestRacksAndSwitch(t *testing.T) {
+	dev, prod := newRackServer(t), newNamedRack(t, "production")
+	tm := newTerm(t, dev)
+	tm.ok("", []string{"racks"}, "NAME  STATUS\n", "")
+	tm.fails("", []string{"switch"}, "", "ERROR: no racks found, try `convox login`\n")
+	tm.ok("", []string{"login", prod.url, "-p", testPassword}, "Authenticating with "+prod.url+"... OK\n", "")
+	tm.login()
+	tm.ok("", []string{"racks"}, lines(
+		"NAME        STATUS",
+		"dev         running",
+		"production  running",
+	), "")
+	tm.ok("", []string{"switch"}, "dev\n", "")
+	tm.ok("", []string{"switch", "production"}, "Switched to production\n", "")
+	tm.ok("", []string{"switch"}, "production\n", "")
+	tm.ok("", []string{"rack"}, lines(
+		"Name      production",
+		"Provider  aws",
+		"Region    us-east-1",
+		"Router    api.example.org",
+		"Status    running",
+		"Version   1.2.3",
+	), "")
+	// A part of a name is enough when it names one rack, as in Convox.
+	tm.ok("", []string{"switch", "de"}, "Switched to dev\n", "")
+	tm.fails("", []string{"switch", "nope"}, "", "ERROR: could not find rack: nope\n")
+	tm.fails("", []string{"switch", "d"}, "", "ERROR: ambiguous rack name: d\n")
+
+	// A rack that does not answer is listed as unknown.
+	prod.close()
+	tm.ok("", []string{"racks"}, lines(
+		"NAME        STATUS",
+		"dev         running",
+		"production  unknown",
+	), "")
+}
+
+func TestRackSelection(t *testing.T) {
+	dev, prod := newRackServer(t), newNamedRack(t, "production")
+	tm := newTerm(t, dev)
+	tm.ok("", []string{"login", prod.url, "-p", testPassword}, "Authenticating with "+prod.url+"... OK\n", "")
+	tm.login() // dev is current
+	name := func(args ...string) string {
+		t.Helper()
+		res := tm.run("", append([]string{"rack", "--json"}, args...)...)
+		require.Equal(t, exitOK, res.code, res.stderr)
+		var sys map[string]any
+		require.NoError(t, json.Unmarshal([]byte(res.stdout), &sys))
+		return sys["name"].(string)
+	}
+	require.Equal(t, "dev", name())
+	require.Equal(t, "production", name("-r", "production"))
+	require.Equal(t, "production", name("--rack", prod.url))
+
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.MkdirAll(".convox", 0o755))
+	require.NoError(t, os.WriteFile(".convox/rack", []byte("production\n"), 0o644))
+	require.Equal(t, "production", name())
+	tm.env["CONVOX_RACK"] = "dev"
+	require.Equal(t, "dev", name())
+	require.Equal(t, "production", name("-r", "production"))
+	delete(tm.env, "CONVOX_RACK")
+	require.NoError(t, os.Remove(".convox/rack"))
+
+	// CONVOX_HOST and CONVOX_PASSWORD name a rack without settings.
+	tm.env["CONVOX_HOST"] = prod.url
+	require.Equal(t, "production", name())
+	tm.env["CONVOX_PASSWORD"] = "wrong"
+	tm.fails("", []string{"apps"}, "", "ERROR: invalid credentials (run `convox login` again)\n")
+	delete(tm.env, "CONVOX_HOST")
+	delete(tm.env, "CONVOX_PASSWORD")
+
+	// RACK_URL overrides everything, as in Convox.
+	u := strings.Replace(prod.url, "http://", "http://convox:"+testPassword+"@", 1)
+	tm.env["RACK_URL"] = u
+	require.Equal(t, "production", name("-r", "dev"))
+	tm.env["RACK_URL"] = "http://" + strings.TrimPrefix(prod.url, "http://")
+	tm.fails("", []string{"apps"}, "", "ERROR: invalid credentials (run `convox login` again)\n")
+	tm.env["RACK_URL"] = "::"
+	tm.fails("", []string{"apps"}, "", "ERROR: RACK_URL: \"::\" is not https://convox:PASSWORD@host\n")
+}
+
+func TestAppFromProjectDirectory(t *testing.T) {
 	r := newRackServer(t)
 	tm := newTerm(t, r)
-	tm.env["CONVOX_HOST"] = r.url
-	tm.env["CONVOX_PASSWORD"] = testPassword
-	tm.ok("", []string{"apps"}, "APP  STATUS  RELEASE\n", "")
-	tm.env["CONVOX_PASSWORD"] = "wrong"
-	require.Equal(t, result{exitError, "", "ERROR: invalid credentials (run `convox login` again)\n"}, tm.run("", "apps"))
+	tm.login()
+	tm.ok("", []string{"apps", "create", "myapp"}, "Creating myapp... OK\n", "")
+	tm.ok("", []string{"env", "set", "A=1", "-a", "myapp"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
+
+	dir := filepath.Join(t.TempDir(), "checkout")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".convox"), 0o755))
+	t.Chdir(dir)
+	// The directory's name, when nothing else names the app.
+	tm.fails("", []string{"env"}, "", "ERROR: app not found: checkout\n")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".convox", "app"), []byte("myapp\n"), 0o644))
+	tm.ok("", []string{"env"}, "A=1\n", "")
+	tm.ok("", []string{"apps", "info"}, lines(
+		"Name        myapp",
+		"Status      creating",
+		"Generation  2",
+		"Locked      false",
+		"Release     ",
+	), "")
+	tm.fails("", []string{"env", "-a", "other"}, "", "ERROR: app not found: other\n")
 }
 
-func TestAppsEnvReleases(t *testing.T) {
+func TestApps(t *testing.T) {
 	r := newRackServer(t)
 	tm := newTerm(t, r)
 	tm.login()
 	tm.onSleep = r.settle
 
-	tm.ok("", []string{"apps", "create", "myapp", "--wait"}, "", "Creating myapp... OK\n")
-	tm.ok("", []string{"apps"}, "APP    STATUS   RELEASE\nmyapp  running\n", "")
-	tm.ok("", []string{"apps", "info", "-a", "myapp"}, "Name     myapp\nStatus   running\nRelease\n", "")
+	tm.ok("", []string{"apps"}, "APP  STATUS  RELEASE\n", "")
+	tm.ok("", []string{"apps", "create", "myapp", "--wait"}, "Creating myapp... OK\n", "")
+	tm.ok("", []string{"apps", "create", "other", "-w"}, "Creating other... OK\n", "")
+	tm.fails("", []string{"apps", "create", "old", "-g", "1"}, "", "ERROR: generation 1 apps are not supported: a Rack app is generation 2 (convox.yml)\n")
+	tm.ok("", []string{"apps"}, lines(
+		"APP    STATUS   RELEASE",
+		"myapp  running  ",
+		"other  running  ",
+	), "")
+	tm.ok("", []string{"apps", "info", "myapp"}, lines(
+		"Name        myapp",
+		"Status      running",
+		"Generation  2",
+		"Locked      false",
+		"Release     ",
+	), "")
 	res := tm.run("", "apps", "--json")
 	require.Equal(t, exitOK, res.code)
 	var apps []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &apps))
 	require.Equal(t, "myapp", apps[0]["name"])
+	require.Equal(t, "2", apps[0]["generation"])
 
-	res = tm.run("", "apps", "create", "myapp")
-	require.Equal(t, result{exitError, "", "Creating myapp... FAILED\nERROR: app myapp already exists\n"}, res)
+	tm.fails("", []string{"apps", "create", "myapp"}, "Creating myapp... ", "ERROR: app myapp already exists\n")
+	tm.ok("", []string{"apps", "delete", "other", "--wait"}, "Deleting other... OK\n", "")
+	tm.fails("", []string{"apps", "delete", "other"}, "Deleting other... ", "ERROR: app not found: other\n")
+}
 
-	tm.ok("", []string{"env", "set", "A=1", "B=x=y", "-a", "myapp"}, "Release: RAAAAAAAAAB\n", "Setting A, B... OK\n")
+func TestEnv(t *testing.T) {
+	r := newRackServer(t)
+	tm := newTerm(t, r)
+	tm.login()
+	tm.ok("", []string{"apps", "create", "myapp"}, "Creating myapp... OK\n", "")
+
+	tm.ok("", []string{"env", "-a", "myapp"}, "\n", "")
+	tm.ok("", []string{"env", "set", "B=x=y", "A=1", "-a", "myapp"}, "Setting A, B... OK\nRelease: RAAAAAAAAAB\n", "")
 	tm.ok("", []string{"env", "-a", "myapp"}, "A=1\nB=x=y\n", "")
 	tm.ok("", []string{"env", "get", "B", "-a", "myapp"}, "x=y\n", "")
-	tm.ok("C=3\n# a comment\n\nD=multi=equals\n", []string{"env", "set", "-a", "myapp"}, "Release: RAAAAAAAAAC\n", "Setting C, D... OK\n")
-	tm.ok("", []string{"env", "unset", "A", "-a", "myapp"}, "Release: RAAAAAAAAAD\n", "Unsetting A... OK\n")
+	tm.fails("", []string{"env", "get", "NOPE", "-a", "myapp"}, "", "ERROR: env not found: NOPE\n")
+	tm.ok("C=3\n# a comment\n\nD=multi=equals\n", []string{"env", "set", "-a", "myapp"}, "Setting C, D... OK\nRelease: RAAAAAAAAAC\n", "")
+	// --id: progress on stderr, the release id alone on stdout.
+	tm.ok("", []string{"env", "unset", "A", "-a", "myapp", "--id"}, "RAAAAAAAAAD", "Unsetting A... OK\nRelease: RAAAAAAAAAD\n")
+	// Unsetting what is not set still makes a release, as in Convox.
+	tm.ok("", []string{"env", "unset", "NOPE", "-a", "myapp"}, "Unsetting NOPE... OK\nRelease: RAAAAAAAAAE\n", "")
 	tm.ok("", []string{"env", "-a", "myapp", "--json"}, "{\n  \"B\": \"x=y\",\n  \"C\": \"3\",\n  \"D\": \"multi=equals\"\n}\n", "")
-	require.Equal(t, result{exitError, "", "ERROR: env A: not set on app myapp\n"}, tm.run("", "env", "get", "A", "-a", "myapp"))
-	require.Equal(t, result{exitError, "", "ERROR: env A: not set on app myapp\n"}, tm.run("", "env", "unset", "A", "-a", "myapp"))
-	tm.ok("", []string{"env", "set", "ONLY=1", "--replace", "-a", "myapp"}, "Release: RAAAAAAAAAE\n", "Setting ONLY... OK\n")
+	tm.ok("", []string{"env", "set", "ONLY=1", "--replace", "-a", "myapp"}, "Setting ONLY... OK\nRelease: RAAAAAAAAAF\n", "")
+	tm.ok("", []string{"env", "-a", "myapp"}, "ONLY=1\n", "")
+	tm.fails("", []string{"env", "set", "-a", "myapp"}, "", "ERROR: nothing to set: give KEY=VALUE arguments or lines on stdin\n")
+	tm.fails("", []string{"env", "-a", "nope"}, "", "ERROR: app not found: nope\n")
 
-	tm.ok("", []string{"releases", "-a", "myapp"}, strings.Join([]string{
-		"ID           STATUS   BUILD  CREATED        DESCRIPTION",
-		"RAAAAAAAAAE  created         2 minutes ago  env add:ONLY remove:B,C,D",
-		"RAAAAAAAAAD  created         2 minutes ago  env remove:A",
-		"RAAAAAAAAAC  created         2 minutes ago  env add:C,D",
-		"RAAAAAAAAAB  created         2 minutes ago  env add:A,B",
-		"",
-	}, "\n"), "")
-	tm.ok("", []string{"releases", "info", "RAAAAAAAAAC", "-a", "myapp"}, strings.Join([]string{
-		"Id           RAAAAAAAAAC",
-		"Build",
-		"Status       created",
-		"Created      2026-11-02T03:04:05Z",
-		"Description  env add:C,D",
-		"Env          A=1",
-		"             B=x=y",
-		"             C=3",
-		"             D=multi=equals",
-		"",
-	}, "\n"), "")
-	require.Equal(t, result{exitError, "", "ERROR: release RZZZZZZZZZZ of app myapp not found\n"}, tm.run("", "releases", "info", "RZZZZZZZZZZ", "-a", "myapp"))
-
-	tm.ok("", []string{"builds", "-a", "myapp"}, "ID  STATUS  RELEASE  STARTED  DESCRIPTION\n", "")
-	_, err := r.store.CreateBuild(context.Background(), rack.Build{App: "myapp", ID: "BAAAAAAAAAZ", Status: rack.BuildCreated, Description: "first"})
-	require.NoError(t, err)
-	tm.ok("", []string{"builds", "-a", "myapp"}, "ID           STATUS   RELEASE  STARTED        DESCRIPTION\nBAAAAAAAAAZ  created           2 minutes ago  first\n", "")
-	tm.ok("", []string{"builds", "info", "BAAAAAAAAAZ", "-a", "myapp"}, "Id           BAAAAAAAAAZ\nStatus       created\nRelease\nDescription  first\n", "")
-
-	res = tm.run("", "api", "get", "/apps/myapp/environment")
+	res := tm.run("", "api", "get", "/apps/myapp/environment")
 	require.Equal(t, exitOK, res.code, res.stderr)
 	require.JSONEq(t, `{"ONLY":"1"}`, res.stdout)
-
-	tm.ok("", []string{"apps", "delete", "myapp", "--wait"}, "", "Deleting myapp... OK\n")
-	tm.ok("", []string{"apps"}, "APP  STATUS  RELEASE\n", "")
-	require.Equal(t, result{exitError, "", "ERROR: app myapp not found\n"}, tm.run("", "env", "-a", "myapp"))
 }
 
 func TestEnvEdit(t *testing.T) {
 	r := newRackServer(t)
 	tm := newTerm(t, r)
 	tm.login()
-	tm.ok("", []string{"apps", "create", "web"}, "", "Creating web... OK\n")
-	tm.ok("", []string{"env", "set", "A=1", "-a", "web"}, "Release: RAAAAAAAAAB\n", "Setting A... OK\n")
+	tm.ok("", []string{"apps", "create", "web"}, "Creating web... OK\n", "")
+	tm.ok("", []string{"env", "set", "A=1", "-a", "web"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
 	multi := map[string]string{"A": "1", "KEY": "line one\nline two"}
 	_, err := r.store.CreateRelease(context.Background(), rack.Release{App: "web", ID: "RAAAAAAAAAZ", Status: rack.ReleaseCreated, Env: sealed(t, multi)})
 	require.NoError(t, err)
 	r.clock.Advance(time.Second)
 
-	// An editor that rewrites A and keeps the quoted multi-line value.
-	tm.env["EDITOR"] = `sed -i -e 's/^A=1$/A=2/'`
-	tm.ok("", []string{"env", "edit", "-a", "web"}, "Release: RAAAAAAAAAC\n", "Updating environment... OK\n")
+	// An editor that rewrites A and keeps the quoted multi-line value; the
+	// file is named after the app, as Convox names it.
+	tm.env["EDITOR"] = `f() { case "$1" in */web.env) sed -i -e 's/^A=1$/A=2/' "$1";; *) exit 3;; esac; }; f`
+	tm.ok("", []string{"env", "edit", "-a", "web"}, "Setting A, KEY... OK\nRelease: RAAAAAAAAAC\n", "")
 	res := tm.run("", "env", "-a", "web", "--json")
 	require.JSONEq(t, `{"A":"2","KEY":"line one\nline two"}`, res.stdout)
 
-	tm.env["EDITOR"] = "true"
-	tm.ok("", []string{"env", "edit", "-a", "web"}, "", "No changes\n")
+	tm.env["EDITOR"] = "false"
+	tm.fails("", []string{"env", "edit", "-a", "web"}, "", "ERROR: env edit: false: exit status 1\n")
+	// Without $EDITOR, vi, as Convox does.
+	delete(tm.env, "EDITOR")
+	var used string
+	tm.editorFn = func(editor, _ string) error { used = editor; return nil }
+	tm.ok("", []string{"env", "edit", "-a", "web"}, "Setting A, KEY... OK\nRelease: RAAAAAAAAAD\n", "")
+	require.Equal(t, "vi", used)
+}
+
+func TestBuildsAndReleases(t *testing.T) {
+	r := newRackServer(t)
+	tm := newTerm(t, r)
+	tm.login()
+	tm.ok("", []string{"apps", "create", "myapp"}, "Creating myapp... OK\n", "")
+	tm.ok("", []string{"builds", "-a", "myapp"}, "ID  STATUS  RELEASE  STARTED  ELAPSED  DESCRIPTION\n", "")
+	tm.ok("", []string{"releases", "-a", "myapp"}, "ID  STATUS  BUILD  CREATED  DESCRIPTION\n", "")
+
+	ctx := context.Background()
+	start := r.clock.Now()
+	for i := range 12 {
+		b := rack.Build{App: "myapp", ID: storetest.ID("B", i), Status: rack.BuildCreated, Description: fmt.Sprintf("build %d", i)}
+		_, err := r.store.CreateBuild(ctx, b)
+		require.NoError(t, err)
+		r.clock.Advance(time.Second)
+	}
+	tm.ok("", []string{"env", "set", "A=1", "-a", "myapp"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
+	for i := range 11 {
+		_, err := r.store.CreateRelease(ctx, rack.Release{App: "myapp", ID: storetest.ID("R", 1000+i), Status: rack.ReleaseCreated, Env: sealed(t, map[string]string{})})
+		require.NoError(t, err)
+		r.clock.Advance(time.Second)
+	}
+	res := tm.run("", "builds", "-a", "myapp")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	got := strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n")
+	require.Len(t, got, 11, "the header and the newest 10")
+	require.Equal(t, "ID           STATUS   RELEASE  STARTED  ELAPSED  DESCRIPTION", got[0])
+	require.Equal(t, "BAAAAAAAAAL  created                             build 11", got[1])
+	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "builds", "-a", "myapp", "--limit", "3").stdout, "\n"), "\n"), 4)
+	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp").stdout, "\n"), "\n"), 11)
+	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp", "--limit", "20").stdout, "\n"), "\n"), 13)
+
+	// A build that ran: when it started, and how long it took.
+	started, ended := start.Add(-time.Hour), start.Add(-time.Hour+125*time.Second)
+	b, err := r.store.GetBuild(ctx, "myapp", "BAAAAAAAAAL")
+	require.NoError(t, err)
+	b.Status, b.Started, b.Ended, b.Release = rack.BuildRunning, started, time.Time{}, ""
+	b, err = r.store.UpdateBuild(ctx, b, rack.BuildCreated)
+	require.NoError(t, err)
+	b.Status, b.Ended, b.Release = rack.BuildComplete, ended, "RAAAAAAAAAB"
+	_, err = r.store.UpdateBuild(ctx, b, rack.BuildRunning)
+	require.NoError(t, err)
+	tm.ok("", []string{"builds", "-a", "myapp", "--limit", "1"}, lines(
+		"ID           STATUS    RELEASE      STARTED     ELAPSED  DESCRIPTION",
+		"BAAAAAAAAAL  complete  RAAAAAAAAAB  1 hour ago  2m5s     build 11",
+	), "")
+	tm.ok("", []string{"builds", "info", "BAAAAAAAAAL", "-a", "myapp"}, lines(
+		"Id           BAAAAAAAAAL",
+		"Status       complete",
+		"Release      RAAAAAAAAAB",
+		"Description  build 11",
+		"Started      1 hour ago",
+		"Elapsed      2m5s",
+	), "")
+	tm.fails("", []string{"builds", "info", "BNOPE", "-a", "myapp"}, "", "ERROR: build not found: BNOPE\n")
+
+	tm.ok("", []string{"releases", "info", "RAAAAAAAAAB", "-a", "myapp"}, lines(
+		"Id           RAAAAAAAAAB",
+		"Build        ",
+		"Created      "+start.Add(12*time.Second).UTC().Format(time.RFC3339),
+		"Description  env add:A",
+		"Status       created",
+		"Env          A=1",
+	), "")
+	tm.fails("", []string{"releases", "info", "RZZZZZZZZZZ", "-a", "myapp"}, "", "ERROR: release not found: RZZZZZZZZZZ\n")
+}
+
+func TestAges(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]string{
+		0: "now", 500 * time.Millisecond: "now", time.Second: "1 second ago", 45 * time.Second: "45 seconds ago",
+		time.Minute: "1 minute ago", 2 * time.Minute: "2 minutes ago", time.Hour: "1 hour ago", 5 * time.Hour: "5 hours ago",
+		24 * time.Hour: "1 day ago", 3 * 24 * time.Hour: "3 days ago", 8 * 24 * time.Hour: "1 week ago",
+		-time.Minute: "1 minute from now",
+	} {
+		require.Equal(t, want, ago(now, now.Add(-d)), "%s", d)
+	}
+	require.Equal(t, "", ago(now, time.Time{}))
+	require.Equal(t, "", elapsed(now, time.Time{}))
+	require.Equal(t, "59s", elapsed(now, now.Add(59*time.Second)))
+	require.Equal(t, "1m0s", elapsed(now, now.Add(time.Minute)))
 }
 
 // sealed seals env as the service does, with the fake sealer.
@@ -294,11 +526,4 @@ func sealed(t *testing.T, env map[string]string) []byte {
 	out, err := fake.Sealer{}.Seal(context.Background(), plain)
 	require.NoError(t, err)
 	return out
-}
-
-func TestAPIHost(t *testing.T) {
-	outputs := map[string]string{"ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com", "ApiId": "abc123"}
-	require.Equal(t, "https://abc123.execute-api.eu-west-1.amazonaws.com", apiHost(aws.Config{}, outputs))
-	endpoint := "http://127.0.0.1:4566/"
-	require.Equal(t, "http://127.0.0.1:4566/_aws/execute-api/abc123/$default", apiHost(aws.Config{BaseEndpoint: &endpoint}, outputs))
 }

@@ -1,82 +1,81 @@
 package main
 
 import (
-	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/sdk"
 )
 
-func (c *cli) newReleases() *cobra.Command {
-	cmd := c.addJSON(&cobra.Command{
-		Use:   "releases",
-		Short: "List an app's releases, newest first",
-		Args:  cobra.NoArgs,
-	})
-	app := appFlag(cmd)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		client, name, err := c.envTarget(*app)
+func (c *cli) releases(root *cobra.Command) {
+	c.command(root, "releases", "list releases for an app", spec{args: exactly(0), flags: []flagSpec{flagApp, flagLimit, flagJSON}}, func(r *call) error {
+		client, err := r.Rack()
 		if err != nil {
 			return err
 		}
-		rs, err := client.ReleaseList(c.ctx(), name)
+		app, err := client.AppGet(r.ctx(), r.App())
 		if err != nil {
 			return explain(err)
 		}
-		if c.json {
-			return printJSON(c.stdout, rs)
-		}
-		rows := make([][]string, 0, len(rs))
-		for _, r := range rs {
-			rows = append(rows, []string{r.ID, r.Status, r.Build, ago(c.now(), r.Created), r.Description})
-		}
-		return table(c.stdout, []string{"ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION"}, rows)
-	}
-	infoCmd := c.addJSON(&cobra.Command{
-		Use:   "info <id>",
-		Short: "Describe a release, with its environment",
-		Args:  cobra.ExactArgs(1),
-	})
-	infoApp := appFlag(infoCmd)
-	infoCmd.RunE = func(cmd *cobra.Command, args []string) error {
-		client, name, err := c.envTarget(*infoApp)
-		if err != nil {
-			return err
-		}
-		r, err := client.ReleaseGet(c.ctx(), name, args[0])
+		rs, err := newest(r, func(p rack.Page) ([]sdk.Release, string, error) { return client.ReleaseListPage(r.ctx(), app.Name, p) })
 		if err != nil {
 			return explain(err)
 		}
-		if c.json {
-			return printJSON(c.stdout, r)
-		}
-		var env []string
-		for _, k := range slices.Sorted(maps.Keys(r.Env)) {
-			env = append(env, k+"="+r.Env[k])
-		}
-		return c.infoLines([][2]string{
-			{"Id", r.ID},
-			{"Build", r.Build},
-			{"Status", r.Status},
-			{"Created", r.Created.UTC().Format("2006-01-02T15:04:05Z")},
-			{"Description", r.Description},
-			{"Env", strings.Join(env, "\n")},
+		return r.Show(rs, func() error {
+			t := r.Table("ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION")
+			for _, rel := range rs {
+				t.Row(rel.ID, releaseStatus(app, rel), rel.Build, ago(r.now(), rel.Created), rel.Description)
+			}
+			return t.Print()
 		})
-	}
-	cmd.AddCommand(infoCmd)
-	return cmd
+	})
+
+	c.command(root, "releases info", "get information about a release", spec{usage: "<release>", args: exactly(1), flags: []flagSpec{flagApp, flagJSON}}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		rel, err := client.ReleaseGet(r.ctx(), r.App(), r.Arg(0))
+		if err != nil {
+			return explain(err)
+		}
+		return r.Show(rel, func() error {
+			i := r.Info()
+			i.Add("Id", rel.ID)
+			i.Add("Build", rel.Build)
+			i.Add("Created", rel.Created.UTC().Format(time.RFC3339))
+			i.Add("Description", rel.Description)
+			i.Add("Status", rel.Status)
+			i.Add("Env", envString(rel.Env))
+			return i.Print()
+		})
+	})
 }
 
-// infoWith prints pairs; a multi-line value continues under its first line.
-func (c *cli) infoLines(pairs [][2]string) error {
-	var flat [][2]string
-	for _, p := range pairs {
-		lines := strings.Split(p[1], "\n")
-		flat = append(flat, [2]string{p[0], lines[0]})
-		for _, l := range lines[1:] {
-			flat = append(flat, [2]string{"", l})
-		}
+// releaseStatus is a release's STATUS cell: "active" for the app's current
+// release as Convox shows it; Rack adds the states Convox has no word for
+// (promoting, failed), and leaves the others blank as Convox does.
+func releaseStatus(app sdk.App, r sdk.Release) string {
+	switch {
+	case r.ID == app.Release:
+		return string(rack.ReleaseActive)
+	case r.Status == string(rack.ReleasePromoting), r.Status == string(rack.ReleaseFailed):
+		return r.Status
 	}
-	return info(c.stdout, flat)
+	return ""
+}
+
+// envString is an environment as Convox prints it: KEY=VALUE lines, the
+// lines sorted (so A1=x comes before A=x, as in Convox).
+func envString(env map[string]string) string {
+	lines := make([]string, 0, len(env))
+	for k, v := range env {
+		lines = append(lines, k+"="+v)
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
 }

@@ -6,24 +6,19 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/rackhq/rack/pkg/rack"
+	"github.com/spf13/pflag"
 )
 
-// Exit codes, as the CLI style guide and Convox use them.
+// Every error exits 1, as Convox's do.
 const (
 	exitOK    = 0
 	exitError = 1
-	exitUsage = 2
 )
-
-// usageError marks errors in how the command was called.
-type usageError struct{ error }
-
-func (u usageError) Unwrap() error { return u.error }
 
 // cliIO is everything a command touches outside itself, so tests can give
 // it buffers, an environment, a clock and an HTTP client.
@@ -36,18 +31,21 @@ type cliIO struct {
 	http           *http.Client
 	sleep          func(time.Duration) // between checks of --wait
 	home           func() (string, error)
+	// editor runs an editor on a file, attached to the terminal.
+	editor func(editor, file string) error
 }
 
 func newIO(stdin *os.File, stdout, stderr io.Writer, getenv func(string) string) *cliIO {
-	tty := false
-	if fi, err := stdin.Stat(); err == nil {
-		tty = fi.Mode()&os.ModeCharDevice != 0
-	}
 	return &cliIO{
-		stdin: stdin, stdinIsTTY: tty, stdout: stdout, stderr: stderr, getenv: getenv,
+		stdin: stdin, stdinIsTTY: isTerminal(stdin), stdout: stdout, stderr: stderr, getenv: getenv,
 		now: time.Now, http: &http.Client{Timeout: 60 * time.Second}, sleep: func(time.Duration) { time.Sleep(pollInterval) },
-		home: os.UserHomeDir,
+		home: os.UserHomeDir, editor: runEditor,
 	}
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // pollInterval is the pause between checks of --wait.
@@ -57,79 +55,145 @@ const pollInterval = 500 * time.Millisecond
 type cli struct {
 	*cliIO
 	rack string // -r/--rack
-	json bool   // --json, on read commands
 }
 
 // newRoot builds the command tree. Commands that need no rack (version,
-// help, completion) must not touch the network or load AWS configuration,
-// so nothing here does until a command runs.
+// help) must not touch the network or load AWS configuration, so nothing
+// here does until a command runs.
 func newRoot(io *cliIO) *cobra.Command {
 	c := &cli{cliIO: io}
 	root := &cobra.Command{
 		Use:           "convox",
-		Short:         "Drive a Rack: apps, builds, releases, environment and the rack itself",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return errUnknownCommand{args[0]}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
+	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SetIn(io.stdin)
 	root.SetOut(io.stdout)
 	root.SetErr(io.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVarP(&c.rack, "rack", "r", "", "rack to use (a name or host you logged in to)")
-	root.AddCommand(
-		c.newLogin(), c.newLogout(), c.newRack(), c.newApps(), c.newEnv(),
-		c.newReleases(), c.newBuilds(), c.newAPI(), newVersion(),
-	)
-	// An unknown command is a usage error, and plain `convox` shows help.
-	root.Args = func(c *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
+	root.PersistentFlags().StringVarP(&c.rack, "rack", "r", "", "rack name")
+	root.SetHelpFunc(func(cmd *cobra.Command, _ []string) {
+		if cmd == root {
+			helpAll(io.stdout, root)
+			return
 		}
-		return nil
+		helpCommand(io.stdout, cmd)
+	})
+	root.SetHelpCommand(&cobra.Command{
+		Use: "help", Short: "list commands",
+		Args: func(_ *cobra.Command, a []string) error { return atMost(1)(len(a)) },
+		RunE: func(*cobra.Command, []string) error {
+			helpAll(io.stdout, root)
+			return nil
+		},
+	})
+	for _, add := range []func(*cobra.Command){
+		c.apps, c.builds, c.env, c.login, c.racks, c.rackCommands, c.releases, c.version, c.api,
+	} {
+		add(root)
 	}
-	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
-	markUsage(root)
 	return root
 }
 
+// errUnknownCommand is a command line that names no command.
+type errUnknownCommand struct{ name string }
+
+func (e errUnknownCommand) Error() string { return "unknown command: " + e.name }
+
+// flagError words pflag's errors as Convox does.
+func flagError(err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown shorthand flag") {
+		parts := strings.Fields(msg)
+		return fmt.Errorf("unknown flag: %s", parts[len(parts)-1])
+	}
+	return err
+}
+
 // run executes the command line and returns the process exit code: data
-// goes to stdout, errors to stderr as "ERROR: what: why".
+// and progress go to stdout, errors to stderr as "ERROR: what: why".
 func run(args []string, io *cliIO) int {
+	if len(args) > 0 && (args[0] == "-v" || args[0] == "--version") {
+		fmt.Fprintln(io.stdout, version)
+		return exitOK
+	}
 	root := newRoot(io)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(io.stderr, "ERROR: %s\n", err)
-	var usage usageError
-	if errors.As(err, &usage) {
-		return exitUsage
+	var unknown errUnknownCommand
+	if errors.As(err, &unknown) {
+		// Convox shows the commands; it also exits 0, which hides a typo
+		// from a script: Rack exits 1.
+		helpAll(io.stdout, root)
 	}
+	fmt.Fprintf(io.stderr, "ERROR: %s\n", err)
 	return exitError
 }
 
-// markUsage makes every argument-count error of cmd and its subcommands a
-// usage error.
-func markUsage(cmd *cobra.Command) {
-	if check := cmd.Args; check != nil {
-		cmd.Args = func(c *cobra.Command, args []string) error {
-			if err := check(c, args); err != nil {
-				return usageError{err}
+// helpAll lists every command and what it does, as Convox's help does.
+func helpAll(w io.Writer, root *cobra.Command) {
+	type line struct{ name, text string }
+	var lines []line
+	var walk func(*cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		for _, sub := range cmd.Commands() {
+			if sub.Hidden && sub.Short != "" {
+				continue // the completion scripts
 			}
-			return nil
+			if !sub.Hidden {
+				lines = append(lines, line{sub.CommandPath(), sub.Short})
+			}
+			walk(sub)
 		}
 	}
-	for _, sub := range cmd.Commands() {
-		markUsage(sub)
+	walk(root)
+	slices.SortFunc(lines, func(a, b line) int { return strings.Compare(a.name, b.name) })
+	width := 7
+	for _, l := range lines {
+		width = max(width, len(l.name))
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "%-*s  %s\n", width, l.name, l.text)
 	}
 }
 
-// addJSON gives a read command its --json flag.
-func (c *cli) addJSON(cmd *cobra.Command) *cobra.Command {
-	cmd.Flags().BoolVar(&c.json, "json", false, "print JSON instead of a table")
-	return cmd
+// helpCommand describes one command: usage, description and options.
+func helpCommand(w io.Writer, cmd *cobra.Command) {
+	usage := strings.TrimPrefix(cmd.Use, cmd.Name())
+	fmt.Fprintf(w, "USAGE\n  %s%s\n\nDESCRIPTION\n  %s\n\nOPTIONS\n", cmd.CommandPath(), usage, cmd.Short)
+	var rows [][2]string
+	add := func(f *pflag.Flag) {
+		if f.Hidden || f.Name == "help" {
+			return
+		}
+		long, short := "--"+f.Name, ""
+		if f.Shorthand != "" {
+			short = "-" + f.Shorthand
+		}
+		if f.Value.Type() != "bool" {
+			long += " <" + f.Name + ">"
+		}
+		rows = append(rows, [2]string{long, strings.TrimSpace(short + "  " + f.Usage)})
+	}
+	cmd.NonInheritedFlags().VisitAll(add)
+	cmd.InheritedFlags().VisitAll(add)
+	slices.SortFunc(rows, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], r[1])
+	}
 }
-
-// errNotLoggedIn explains what to do when no rack is selected.
-var errNotLoggedIn = rack.Errorf(rack.EUNAUTHORIZED, "no rack selected: run `convox login HOST` or set CONVOX_HOST")

@@ -1,19 +1,31 @@
 package main
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/spf13/cobra"
 )
 
-func newVersion() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of this client",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "client: %s\n", version)
+func (c *cli) version(root *cobra.Command) {
+	c.command(root, "version", "display version information", spec{args: exactly(0)}, func(r *call) error {
+		r.Writef("client: %s\n", version)
+		t, err := r.target()
+		if errors.Is(err, errNoRack) {
+			r.Writef("server: none\n")
+			return nil
+		}
+		if err != nil {
 			return err
-		},
-	}
+		}
+		client, err := r.clientFor(t.host, t.password)
+		if err != nil {
+			return err
+		}
+		sys, err := client.System(r.ctx())
+		if err != nil {
+			return explain(err)
+		}
+		r.Writef("server: %s (%s)\n", sys.Version, displayHost(t.host))
+		return nil
+	})
 }

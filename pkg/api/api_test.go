@@ -334,7 +334,7 @@ func TestBadRequestsGetJSONErrors(t *testing.T) {
 		{"POST", "/apps", `{"name":"` + strings.Repeat("a", 2<<20) + `"}`, 400, "larger than"},
 		{"GET", "/no/such/route", "", 404, "no such route: GET /no/such/route"},
 		{"PATCH", "/apps/x", "", 404, "no such route"},
-		{"GET", "/apps/missing", "", 404, "app missing not found"},
+		{"GET", "/apps/missing", "", 404, "app not found: missing"},
 	} {
 		status, header, body := raw(t, c.method, h.url+c.path, "convox", password, strings.NewReader(c.body))
 		require.Equal(t, c.status, status, "%s %s: %s", c.method, c.path, body)

@@ -8,7 +8,10 @@ import (
 )
 
 func appView(a rack.App) sdk.App {
-	return sdk.App{Name: a.Name, Status: string(a.Status), Release: a.Release, Parameters: a.Parameters, Created: a.Created, Updated: a.Updated}
+	return sdk.App{
+		Name: a.Name, Status: string(a.Status), Release: a.Release, Parameters: a.Parameters,
+		Generation: rack.AppGeneration, Locked: a.Locked, Created: a.Created, Updated: a.Updated,
+	}
 }
 
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {

@@ -38,10 +38,16 @@ type App struct {
 	Status     AppStatus
 	Release    string // the active release, "" until the first promotion
 	Parameters map[string]string
+	Locked     bool  // termination protection: a locked app cannot be deleted
 	Version    int64 // incremented by every write; guards optimistic updates
 	Created    time.Time
 	Updated    time.Time
 }
+
+// AppGeneration is the generation of every Rack app, in Convox's terms: one
+// described by a convox.yml (Convox's generation 1 apps used
+// docker-compose.yml and are not supported).
+const AppGeneration = "2"
 
 // MaxAppNameLength keeps stack, repository and log group names derived from
 // an app name within AWS limits.

@@ -30,6 +30,12 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// NotFound is the error of a missing thing, in Convox's words: "app not
+// found: web", "release not found: RABC".
+func NotFound(kind, id string) *Error {
+	return Errorf(ENOTFOUND, "%s not found: %s", kind, id)
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other error, and "" for nil.
 func ErrorCode(err error) string {

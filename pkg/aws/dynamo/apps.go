@@ -31,6 +31,7 @@ type appRecord struct {
 	Status     string            `dynamodbav:"status"`
 	Release    string            `dynamodbav:"release,omitempty"`
 	Parameters map[string]string `dynamodbav:"parameters,omitempty"`
+	Locked     bool              `dynamodbav:"locked,omitempty"`
 	Version    int64             `dynamodbav:"version"`
 	Created    string            `dynamodbav:"created"`
 	Updated    string            `dynamodbav:"updated"`
@@ -42,6 +43,7 @@ func (r appRecord) app() (rack.App, error) {
 		Status:     rack.AppStatus(r.Status),
 		Release:    r.Release,
 		Parameters: r.Parameters,
+		Locked:     r.Locked,
 		Version:    r.Version,
 	}
 	err := parseTimes(map[*time.Time]string{&a.Created: r.Created, &a.Updated: r.Updated})
@@ -71,6 +73,7 @@ func (s *Store) CreateApp(ctx context.Context, app rack.App) (rack.App, error) {
 		Status:     string(app.Status),
 		Release:    app.Release,
 		Parameters: app.Parameters,
+		Locked:     app.Locked,
 		Version:    app.Version,
 		Created:    formatTime(now),
 		Updated:    formatTime(now),
@@ -100,7 +103,7 @@ func (s *Store) GetApp(ctx context.Context, name string) (rack.App, error) {
 		return rack.App{}, fmt.Errorf("get app %s: %w", name, err)
 	}
 	if item == nil {
-		return rack.App{}, rack.Errorf(rack.ENOTFOUND, "app %s not found", name)
+		return rack.App{}, rack.NotFound("app", name)
 	}
 	app, err := decodeApp(item)
 	if err != nil {
@@ -138,6 +141,7 @@ func (s *Store) UpdateApp(ctx context.Context, app rack.App, from rack.AppStatus
 		Set(expression.Name("version"), expression.Value(app.Version+1))
 	upd = setOrRemove(upd, "release", app.Release, app.Release == "")
 	upd = setOrRemove(upd, "parameters", app.Parameters, len(app.Parameters) == 0)
+	upd = setOrRemove(upd, "locked", true, !app.Locked)
 	k := key(appPartition(app.Name), appSortKey)
 	item, err := s.update(ctx, k, upd, versioned(app.Version, string(from)))
 	if err != nil {
@@ -189,7 +193,7 @@ func (s *Store) DeleteApp(ctx context.Context, name string) error {
 		return fmt.Errorf("delete app %s: %w", name, err)
 	}
 	if item == nil {
-		return rack.Errorf(rack.ENOTFOUND, "app %s not found", name)
+		return rack.NotFound("app", name)
 	}
 	if err := s.deletePartition(ctx, appPartition(name), appSortKey); err != nil {
 		return fmt.Errorf("delete app %s: %w", name, err)

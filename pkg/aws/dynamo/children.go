@@ -104,7 +104,7 @@ func (s *Store) createChild(ctx context.Context, c child, app, id string, item m
 		return err
 	}
 	if appItem == nil {
-		return rack.Errorf(rack.ENOTFOUND, "app %s not found", app)
+		return rack.NotFound("app", app)
 	}
 	if a, err := decodeApp(appItem); err == nil && a.Status == rack.AppDeleting {
 		return rack.Errorf(rack.ECONFLICT, "app %s is being deleted", app)
@@ -122,7 +122,7 @@ func (s *Store) getChild(ctx context.Context, c child, app, id string) (map[stri
 		return nil, err
 	}
 	if item == nil {
-		return nil, rack.Errorf(rack.ENOTFOUND, "%s not found", c.name(app, id))
+		return nil, rack.NotFound(c.kind, id)
 	}
 	return item, nil
 }

@@ -39,7 +39,7 @@ func (s *Store) GetBuild(_ context.Context, app, id string) (rack.Build, error) 
 	defer s.mu.Unlock()
 	b, ok := s.builds[app][id]
 	if !ok {
-		return rack.Build{}, rack.Errorf(rack.ENOTFOUND, "build %s of app %s not found", id, app)
+		return rack.Build{}, rack.NotFound("build", id)
 	}
 	return b, nil
 }
@@ -61,7 +61,7 @@ func (s *Store) UpdateBuild(_ context.Context, b rack.Build, from rack.BuildStat
 	defer s.mu.Unlock()
 	stored, ok := s.builds[b.App][b.ID]
 	if !ok {
-		return rack.Build{}, rack.Errorf(rack.ENOTFOUND, "build %s of app %s not found", b.ID, b.App)
+		return rack.Build{}, rack.NotFound("build", b.ID)
 	}
 	if stored.Version != b.Version || stored.Status != from {
 		return rack.Build{}, stale("build " + b.ID)
@@ -103,7 +103,7 @@ func (s *Store) GetRelease(_ context.Context, app, id string) (rack.Release, err
 	defer s.mu.Unlock()
 	r, ok := s.releases[app][id]
 	if !ok {
-		return rack.Release{}, rack.Errorf(rack.ENOTFOUND, "release %s of app %s not found", id, app)
+		return rack.Release{}, rack.NotFound("release", id)
 	}
 	r.Env = slices.Clone(r.Env)
 	return r, nil
@@ -127,7 +127,7 @@ func (s *Store) UpdateRelease(_ context.Context, r rack.Release, from rack.Relea
 	defer s.mu.Unlock()
 	stored, ok := s.releases[r.App][r.ID]
 	if !ok {
-		return rack.Release{}, rack.Errorf(rack.ENOTFOUND, "release %s of app %s not found", r.ID, r.App)
+		return rack.Release{}, rack.NotFound("release", r.ID)
 	}
 	if stored.Version != r.Version || stored.Status != from {
 		return rack.Release{}, stale("release " + r.ID)

@@ -72,7 +72,7 @@ func (s *Store) GetApp(_ context.Context, name string) (rack.App, error) {
 	defer s.mu.Unlock()
 	app, ok := s.apps[name]
 	if !ok {
-		return rack.App{}, rack.Errorf(rack.ENOTFOUND, "app %s not found", name)
+		return rack.App{}, rack.NotFound("app", name)
 	}
 	app.Parameters = maps.Clone(app.Parameters)
 	return app, nil
@@ -95,7 +95,7 @@ func (s *Store) UpdateApp(_ context.Context, app rack.App, from rack.AppStatus) 
 	defer s.mu.Unlock()
 	stored, ok := s.apps[app.Name]
 	if !ok {
-		return rack.App{}, rack.Errorf(rack.ENOTFOUND, "app %s not found", app.Name)
+		return rack.App{}, rack.NotFound("app", app.Name)
 	}
 	if stored.Version != app.Version || stored.Status != from {
 		return rack.App{}, stale("app " + app.Name)
@@ -112,7 +112,7 @@ func (s *Store) DeleteApp(_ context.Context, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.apps[name]; !ok {
-		return rack.Errorf(rack.ENOTFOUND, "app %s not found", name)
+		return rack.NotFound("app", name)
 	}
 	delete(s.apps, name)
 	delete(s.builds, name)
@@ -134,7 +134,7 @@ func (s *Store) checkParent(app string) error {
 	a, ok := s.apps[app]
 	switch {
 	case !ok:
-		return rack.Errorf(rack.ENOTFOUND, "app %s not found", app)
+		return rack.NotFound("app", app)
 	case a.Status == rack.AppDeleting:
 		return rack.Errorf(rack.ECONFLICT, "app %s is being deleted", app)
 	}

@@ -78,7 +78,7 @@ func testCreateAppRejectsBadInput(t *testing.T, e *env) {
 func testGetMissingApp(t *testing.T, e *env) {
 	_, err := e.store.GetApp(context.Background(), "nope")
 	requireCode(t, rack.ENOTFOUND, err)
-	require.Equal(t, "app nope not found", err.Error())
+	require.Equal(t, "app not found: nope", err.Error())
 }
 
 func testUpdateAppIsConditional(t *testing.T, e *env) {

@@ -1,0 +1,110 @@
+// Command convox-aws is the part of the convox command that acts on an AWS
+// account with the user's own AWS credentials: installing and uninstalling
+// a rack. convox runs it for `convox rack install` and `convox rack
+// uninstall`; everything else goes through a rack's API. It is a program
+// of its own so that the AWS SDK's start-up cost is paid only by those two
+// commands, not by every `convox` run.
+//
+// It reads one request as JSON on stdin, writes the stack's progress lines
+// on stderr, and answers with one JSON value on stdout: the result, or
+// {"error": "...", "code": "..."} with exit status 1.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/rackhq/rack/pkg/auth"
+	"github.com/rackhq/rack/pkg/install"
+	"github.com/rackhq/rack/pkg/install/companion"
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+func main() {
+	res, err := serve(context.Background(), os.Stdin, os.Stderr)
+	if err != nil {
+		res = companion.Reply{Error: err.Error(), Code: rack.ErrorCode(err)}
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(res)
+	if err != nil {
+		os.Exit(1)
+	}
+}
+
+func serve(ctx context.Context, in io.Reader, progress io.Writer) (companion.Reply, error) {
+	var req companion.Request
+	if err := json.NewDecoder(in).Decode(&req); err != nil {
+		return companion.Reply{}, rack.Errorf(rack.EINVALID, "read request: %v", err)
+	}
+	inst, cfg, err := installer(ctx, req.Region, progress)
+	if err != nil {
+		return companion.Reply{}, err
+	}
+	switch req.Op {
+	case companion.OpInstall:
+		o := install.Options(req.Install)
+		if o.Password == "" {
+			if o.Password, err = auth.GeneratePassword(); err != nil {
+				return companion.Reply{}, err
+			}
+		}
+		fmt.Fprintf(progress, "Installing rack %s in %s from %s and %s\n", o.Name, inst.Region, o.Template, o.CodeDir)
+		out, err := inst.Install(ctx, o)
+		if err != nil {
+			return companion.Reply{}, fmt.Errorf("install %s: %w", o.Name, err)
+		}
+		return companion.Reply{Host: apiHost(cfg, out.Outputs), Password: o.Password}, nil
+	case companion.OpDoomed:
+		stacks, err := inst.Doomed(ctx, req.Name)
+		return companion.Reply{Stacks: stacks}, err
+	case companion.OpUninstall:
+		if err := inst.Uninstall(ctx, req.Name); err != nil {
+			return companion.Reply{}, fmt.Errorf("uninstall %s: %w", req.Name, err)
+		}
+		return companion.Reply{}, nil
+	}
+	return companion.Reply{}, rack.Errorf(rack.EINVALID, "unknown request %q", req.Op)
+}
+
+// installer loads the user's AWS configuration.
+func installer(ctx context.Context, region string, progress io.Writer) (*install.Installer, aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{}
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, aws.Config{}, errors.New("no AWS region: give --region or set AWS_REGION")
+	}
+	return &install.Installer{
+		CFN:    cloudformation.NewFromConfig(cfg),
+		S3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil }),
+		STS:    sts.NewFromConfig(cfg),
+		Region: cfg.Region,
+		Events: progress,
+	}, cfg, nil
+}
+
+// apiHost is where the CLI reaches an installed rack's API. Behind a custom
+// AWS endpoint (LocalStack or a compatible emulator) API Gateway answers
+// on that endpoint's execute-api path rather than on the API's own host.
+func apiHost(cfg aws.Config, outputs map[string]string) string {
+	if cfg.BaseEndpoint != nil && outputs["ApiId"] != "" {
+		return strings.TrimSuffix(*cfg.BaseEndpoint, "/") + "/_aws/execute-api/" + outputs["ApiId"] + "/$default"
+	}
+	return outputs["ApiUrl"]
+}
