@@ -33,9 +33,10 @@ type Releases interface {
 	CreateRelease(ctx context.Context, app string, opts service.ReleaseOptions) (rack.Release, error)
 }
 
-// System is what the system route calls.
+// System is what the system routes call.
 type System interface {
 	System(ctx context.Context) (rack.System, error)
+	UpdateSystem(ctx context.Context, o service.SystemUpdateOptions) ([]rack.StackChange, error)
 }
 
 var (

@@ -20,6 +20,7 @@ func (s *Server) Routes() []Route {
 		{healthPattern, s.health},
 		{"GET /auth", s.authCheck},
 		{"GET /system", s.getSystem},
+		{"PUT /system", s.updateSystem},
 		{"GET /apps", s.listApps},
 		{"POST /apps", s.createApp},
 		{"GET /apps/{app}", s.getApp},

@@ -97,6 +97,25 @@ func ArtifactsBucket(account, region string) string {
 	return "rack-artifacts-" + account + "-" + region
 }
 
+// ArtifactsVersion is the folder of the artifacts bucket that holds one
+// rack version's artifacts for one architecture (arm64, x86_64): its
+// functions' zips under a folder named by their content, and its template,
+// ArtifactsTemplate, written last.
+func ArtifactsVersion(version, arch string) string {
+	return "versions/" + version + "/" + arch + "/"
+}
+
+// ArtifactsTemplate is the key of a version's rack template.
+func ArtifactsTemplate(version, arch string) string {
+	return ArtifactsVersion(version, arch) + "rack.json"
+}
+
+// ArtifactsURL is the URL CloudFormation reads an artifact from: S3's
+// path-style URL, which it accepts in every region.
+func ArtifactsURL(account, region, key string) string {
+	return "https://s3." + region + ".amazonaws.com/" + ArtifactsBucket(account, region) + "/" + key
+}
+
 // The tags the rack puts on every app stack; CloudFormation copies them to
 // the stack's resources. The rack acts only on stacks that carry them with
 // its own name and the app's: they are how it tells its stacks from
@@ -129,4 +148,16 @@ const (
 	OutputDeadLetterQueue = "DeadLetterQueueUrl"
 	OutputClusterName     = "ClusterName"
 	OutputBuildProject    = "BuildProject"
+)
+
+// Parameters of the rack stack that the installer and the API set
+// themselves, named as Convox names them where Convox has them.
+const (
+	ParamVersion       = "Version"
+	ParamCodeBucket    = "CodeBucket"
+	ParamCodePrefix    = "CodePrefix"
+	ParamArchitecture  = "Architecture"
+	ParamPassword      = "Password"
+	ParamInstanceType  = "InstanceType"
+	ParamInstanceCount = "InstanceCount"
 )

@@ -17,6 +17,9 @@ func TestNames(t *testing.T) {
 	require.Equal(t, "/convox/prod/web", names.LogGroup("prod", "web"))
 	require.Equal(t, "prod-events", names.EventBus("prod"))
 	require.Equal(t, "rack-artifacts-123456789012-eu-west-1", names.ArtifactsBucket("123456789012", "eu-west-1"))
+	require.Equal(t, "versions/1.2.3/arm64/rack.json", names.ArtifactsTemplate("1.2.3", "arm64"))
+	require.Equal(t, "https://s3.eu-west-1.amazonaws.com/rack-artifacts-123456789012-eu-west-1/versions/1.2.3/arm64/rack.json",
+		names.ArtifactsURL("123456789012", "eu-west-1", names.ArtifactsTemplate("1.2.3", "arm64")))
 	require.Equal(t, map[string]string{"Rack": "prod", "App": "web", "Type": "app"}, names.AppStackTags("prod", "web"))
 }
 

@@ -178,6 +178,15 @@ func (c *Client) System(ctx context.Context) (System, error) {
 	return s, err
 }
 
+// SystemUpdate starts an update of the rack: new parameter values, a new
+// version, or both. It returns once the update has started (or when there
+// is nothing to change, with no changes); System tells when it is done.
+func (c *Client) SystemUpdate(ctx context.Context, o SystemUpdateOptions) (SystemUpdateResult, error) {
+	var r SystemUpdateResult
+	_, err := c.do(ctx, http.MethodPut, "/system", nil, o, &r)
+	return r, err
+}
+
 // AppList lists every app.
 func (c *Client) AppList(ctx context.Context) ([]App, error) { return all[App](ctx, c, "/apps") }
 

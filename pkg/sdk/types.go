@@ -11,6 +11,9 @@ type App struct {
 	Status     string            `json:"status"`
 	Release    string            `json:"release,omitempty"`
 	Parameters map[string]string `json:"parameters,omitempty"`
+	Generation string            `json:"generation"`
+	Locked     bool              `json:"locked"`
+	Router     string            `json:"router,omitempty"`
 	Created    time.Time         `json:"created"`
 	Updated    time.Time         `json:"updated"`
 }
@@ -55,6 +58,34 @@ type System struct {
 	Domain     string            `json:"domain,omitempty"`
 	Outputs    map[string]string `json:"outputs,omitempty"`
 	Parameters map[string]string `json:"parameters,omitempty"`
+	// StackStatus is CloudFormation's word for the rack stack's state
+	// (UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, ...), which Status
+	// summarises, and StatusReason its reason: a client waiting for an
+	// update tells success from a rollback by them.
+	StackStatus  string `json:"stackStatus,omitempty"`
+	StatusReason string `json:"statusReason,omitempty"`
+}
+
+// SystemUpdateOptions is the body of PUT /system: new values of some of the
+// rack's parameters, a version to move to, or both.
+type SystemUpdateOptions struct {
+	Parameters map[string]string `json:"parameters,omitempty"`
+	Version    string            `json:"version,omitempty"`
+}
+
+// SystemUpdateResult is the answer of PUT /system: what the update started
+// changes, as CloudFormation previews it; empty when nothing changes.
+type SystemUpdateResult struct {
+	Changes []StackChange `json:"changes"`
+}
+
+// StackChange is one resource of the rack stack an update adds, modifies
+// or removes.
+type StackChange struct {
+	Action      string `json:"action"`                // Add, Modify, Remove
+	LogicalID   string `json:"logicalId"`             // the resource in the template
+	Type        string `json:"type"`                  // AWS::Lambda::Function, ...
+	Replacement string `json:"replacement,omitempty"` // for a Modify: True, False or Conditional
 }
 
 // Health is the answer of the health check.

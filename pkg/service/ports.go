@@ -28,6 +28,25 @@ type Stacks interface {
 	DeleteAppStack(ctx context.Context, app string) error
 }
 
+// RackStack reads and changes the rack's own CloudFormation stack, the
+// stack named as the rack.
+type RackStack interface {
+	// RackStack reads the stack; ENOTFOUND when there is none (a local
+	// API, or a rack gone).
+	RackStack(ctx context.Context) (rack.RackStack, error)
+	// RackTemplate reads the template of version for arch where the
+	// installer uploads it, in the artifacts bucket of the account and
+	// region of the stack stackID; ENOTFOUND, saying where it looked and
+	// how to put it there, when it is not there.
+	RackTemplate(ctx context.Context, stackID, version, arch string) (rack.RackTemplate, error)
+	// ChangeRackStack makes a change set of u, executes it, and returns
+	// what it changes. A change set that changes nothing is not executed
+	// and returns no changes. A retried call with the same u makes no
+	// second change set. A stack that started changing meanwhile is
+	// ECONFLICT; values CloudFormation refuses are EINVALID.
+	ChangeRackStack(ctx context.Context, u rack.RackStackUpdate) ([]rack.StackChange, error)
+}
+
 // Sealer encrypts and decrypts secrets, such as an app's environment, so
 // that the store only ever holds ciphertext.
 type Sealer interface {

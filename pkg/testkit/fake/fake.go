@@ -1,14 +1,20 @@
 // Package fake has in-memory stand-ins, with behaviour, for the rack's
 // outside systems, for tests of the layers above them: CloudFormation app
-// stacks, a sealer and an authenticator.
+// stacks, the rack's own stack, a sealer and an authenticator.
 package fake
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/service"
 )
 
 // Stacks is CloudFormation in memory: one stack per app, created in
@@ -172,4 +178,177 @@ func (e *Events) Actions() []string {
 		out = append(out, ev.Action+" "+ev.Status)
 	}
 	return out
+}
+
+// RackStack is the rack's own stack in memory: parameters, a status a test
+// moves with Settle and RollBack, and version templates a test uploads.
+// Like CloudFormation it executes a change only from a settled stack,
+// returns no changes when nothing differs, and makes one change of a
+// retried update.
+type RackStack struct {
+	mu        sync.Mutex
+	name      string
+	exists    bool
+	status    string
+	reason    string
+	revision  int
+	params    map[string]string
+	previous  map[string]string
+	noEcho    map[string]bool
+	templates map[string]rack.RackTemplate
+	done      map[string][]rack.StackChange
+	// Updates are the changes executed, in order.
+	Updates []rack.RackStackUpdate
+	// Preview is what every executed change reports; by default the api
+	// function's code changes.
+	Preview []rack.StackChange
+}
+
+var _ service.RackStack = (*RackStack)(nil)
+
+// NewRackStack returns the stack of rack name, created, with params; those
+// named in noEcho read back masked, as CloudFormation masks NoEcho values.
+func NewRackStack(name string, params map[string]string, noEcho ...string) *RackStack {
+	f := &RackStack{
+		name: name, exists: true, status: "CREATE_COMPLETE", revision: 1, params: maps.Clone(params),
+		noEcho: map[string]bool{}, templates: map[string]rack.RackTemplate{}, done: map[string][]rack.StackChange{},
+		Preview: []rack.StackChange{{Action: "Modify", LogicalID: "Api", Type: "AWS::Lambda::Function", Replacement: "False"}},
+	}
+	for _, n := range noEcho {
+		f.noEcho[n] = true
+	}
+	return f
+}
+
+func (f *RackStack) id() string {
+	return "arn:aws:cloudformation:us-east-1:123456789012:stack/" + f.name + "/1"
+}
+
+// RackStack reads the stack, or ENOTFOUND.
+func (f *RackStack) RackStack(context.Context) (rack.RackStack, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.exists {
+		return rack.RackStack{}, rack.Errorf(rack.ENOTFOUND, "rack %s has no stack", f.name)
+	}
+	params := map[string]string{}
+	for k, v := range f.params {
+		if f.noEcho[k] {
+			v = "****"
+		}
+		params[k] = v
+	}
+	return rack.RackStack{
+		ID: f.id(), Status: f.status, Reason: f.reason, Revision: strconv.Itoa(f.revision),
+		Parameters: params, Outputs: map[string]string{"ApiUrl": "https://api.example.org"},
+	}, nil
+}
+
+// Upload puts the template of version for arch where RackTemplate finds
+// it, with params as its parameters' defaults, and the code's place as
+// the installer writes it.
+func (f *RackStack) Upload(version, arch string, params map[string]string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	defaults := maps.Clone(params)
+	if defaults == nil {
+		defaults = map[string]string{}
+	}
+	defaults["CodeBucket"] = "rack-artifacts-123456789012-us-east-1"
+	defaults["CodePrefix"] = "versions/" + version + "/" + arch + "/0123456789abcdef/"
+	f.templates[version+"/"+arch] = rack.RackTemplate{URL: "https://s3.us-east-1.amazonaws.com/rack-artifacts-123456789012-us-east-1/versions/" + version + "/" + arch + "/rack.json", Parameters: defaults}
+}
+
+// RackTemplate returns an uploaded template, or ENOTFOUND.
+func (f *RackStack) RackTemplate(_ context.Context, stackID, version, arch string) (rack.RackTemplate, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if stackID != f.id() {
+		return rack.RackTemplate{}, rack.Errorf(rack.EINVALID, "no stack %s", stackID)
+	}
+	t, ok := f.templates[version+"/"+arch]
+	if !ok {
+		return rack.RackTemplate{}, rack.Errorf(rack.ENOTFOUND, "version %s (%s) has not been uploaded", version, arch)
+	}
+	return t, nil
+}
+
+// ChangeRackStack applies u and moves the stack to UPDATE_IN_PROGRESS,
+// unless nothing changes.
+func (f *RackStack) ChangeRackStack(_ context.Context, u rack.RackStackUpdate) ([]rack.StackChange, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	key := fmt.Sprintf("%v", u)
+	if changes, ok := f.done[key]; ok {
+		return changes, nil
+	}
+	switch {
+	case !f.exists || u.StackID != f.id():
+		return nil, rack.Errorf(rack.ENOTFOUND, "no stack %s", u.StackID)
+	case strings.HasSuffix(f.status, "_IN_PROGRESS"):
+		return nil, rack.Errorf(rack.ECONFLICT, "rack %s is %s", f.name, f.status)
+	}
+	next := map[string]string{}
+	for _, k := range u.Keep {
+		v, ok := f.params[k]
+		if !ok {
+			return nil, rack.Errorf(rack.EINVALID, "cannot keep %s: the stack has no such parameter", k)
+		}
+		next[k] = v
+	}
+	for k, v := range u.Values {
+		next[k] = v
+	}
+	if u.TemplateURL == "" && maps.Equal(next, f.params) {
+		f.done[key] = []rack.StackChange{}
+		return []rack.StackChange{}, nil
+	}
+	f.previous, f.params = f.params, next
+	f.status, f.reason = "UPDATE_IN_PROGRESS", "User Initiated"
+	f.revision++
+	f.Updates = append(f.Updates, u)
+	changes := slices.Clone(f.Preview)
+	f.done[key] = changes
+	return changes, nil
+}
+
+// Settle finishes the change under way.
+func (f *RackStack) Settle() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.status == "UPDATE_IN_PROGRESS" {
+		f.status, f.reason = "UPDATE_COMPLETE", ""
+		f.revision++
+	}
+}
+
+// RollBack undoes the change under way, for reason.
+func (f *RackStack) RollBack(reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.status == "UPDATE_IN_PROGRESS" {
+		f.params, f.status, f.reason = f.previous, "UPDATE_ROLLBACK_COMPLETE", reason
+		f.revision++
+	}
+}
+
+// SetStatus puts the stack in a status, with a reason.
+func (f *RackStack) SetStatus(status, reason string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status, f.reason = status, reason
+}
+
+// Remove makes the stack absent, as before an install or for a local API.
+func (f *RackStack) Remove() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exists = false
+}
+
+// Parameters returns the stack's parameters, unmasked.
+func (f *RackStack) Parameters() map[string]string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return maps.Clone(f.params)
 }
