@@ -508,8 +508,12 @@ func TestAges(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "now", 500 * time.Millisecond: "now", time.Second: "1 second ago", 45 * time.Second: "45 seconds ago",
 		time.Minute: "1 minute ago", 2 * time.Minute: "2 minutes ago", time.Hour: "1 hour ago", 5 * time.Hour: "5 hours ago",
+		1999 * time.Millisecond: "1 second ago", 59 * time.Second: "59 seconds ago", 119 * time.Second: "1 minute ago",
 		24 * time.Hour: "1 day ago", 3 * 24 * time.Hour: "3 days ago", 8 * 24 * time.Hour: "1 week ago",
-		-time.Minute: "1 minute from now",
+		15 * 24 * time.Hour: "2 weeks ago", 30 * 24 * time.Hour: "1 month ago", 100 * 24 * time.Hour: "3 months ago",
+		360 * 24 * time.Hour: "1 year ago", 540 * 24 * time.Hour: "2 years ago", 5 * 360 * 24 * time.Hour: "5 years ago",
+		37 * 360 * 24 * time.Hour: "a long while ago",
+		-time.Minute: "1 minute from now", -3 * time.Hour: "3 hours from now",
 	} {
 		require.Equal(t, want, ago(now, now.Add(-d)), "%s", d)
 	}

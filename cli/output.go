@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/dustin/go-humanize"
 )
 
 // Output as Convox writes it: progress and data on stdout ("Creating
@@ -127,13 +125,54 @@ func (i *infoBlock) Print() error {
 	return err
 }
 
-// ago says how long before now t was, in Convox's words ("now", "1 minute
-// ago", "3 days ago"); "" for no time.
+// ago says how long before now t was, in the words of Convox's tables
+// ("now", "1 minute ago", "3 days ago", "2 weeks ago", "1 year ago"); ""
+// for no time. (Convox words it with a humanizing library; its start-up
+// cost is a tenth of a millisecond on every run, which `convox version`
+// cannot afford, so the same steps are here.)
 func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return humanize.RelTime(t, now, "ago", "from now")
+	d, suffix := now.Sub(t), "ago"
+	if d < 0 {
+		d, suffix = -d, "from now"
+	}
+	const day, week, month, year = 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour, 12 * 30 * 24 * time.Hour
+	for _, s := range []struct {
+		below time.Duration // the first step d is under
+		words string
+		unit  time.Duration // 0: the words say how many
+	}{
+		{time.Second, "now", 0},
+		{2 * time.Second, "1 second", 0},
+		{time.Minute, "seconds", time.Second},
+		{2 * time.Minute, "1 minute", 0},
+		{time.Hour, "minutes", time.Minute},
+		{2 * time.Hour, "1 hour", 0},
+		{day, "hours", time.Hour},
+		{2 * day, "1 day", 0},
+		{week, "days", day},
+		{2 * week, "1 week", 0},
+		{month, "weeks", week},
+		{2 * month, "1 month", 0},
+		{year, "months", month},
+		{18 * month, "1 year", 0},
+		{2 * year, "2 years", 0},
+		{37 * year, "years", year},
+	} {
+		if d >= s.below {
+			continue
+		}
+		switch {
+		case s.words == "now":
+			return "now"
+		case s.unit == 0:
+			return s.words + " " + suffix
+		}
+		return fmt.Sprintf("%d %s %s", d/s.unit, s.words, suffix)
+	}
+	return "a long while " + suffix
 }
 
 // elapsed is how long from start to end took, as Convox shows it ("45s",
