@@ -34,8 +34,10 @@ type rackServer struct {
 	close  func()
 	store  *memstore.Store
 	stacks *fake.Stacks
-	clock  *storetest.Clock
-	apps   *service.Apps
+	// stack is the rack's own stack.
+	stack *fake.RackStack
+	clock *storetest.Clock
+	apps  *service.Apps
 }
 
 // settle finishes every stack change under way and runs the sweep, as the
@@ -62,13 +64,14 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		return storetest.ID(prefix, n), nil
 	}
 	r := &rackServer{store: memstore.New(clock.Now), stacks: fake.NewStacks(), clock: clock}
+	r.stack = fake.NewRackStack(name, map[string]string{"Version": "1.2.3", "Architecture": "arm64", "InstanceCount": "0", "Password": "secret"}, "Password")
 	core := service.NewCore(service.CoreConfig{Rack: name, NewID: ids, Now: clock.Now})
 	r.apps = service.NewApps(core, r.store, r.stacks)
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:     r.apps,
 		Builds:   service.NewBuilds(core, r.store),
 		Releases: service.NewReleases(core, r.store, fake.Sealer{}),
-		System:   service.NewSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}),
+		System:   service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
 		Auth:     fake.Auth{Password: testPassword},
 		Version:  "1.2.3",
 	}))
@@ -232,7 +235,17 @@ func TestLogin(t *testing.T) {
   "status": "running",
   "version": "1.2.3",
   "count": 0,
-  "domain": "api.example.org"
+  "domain": "api.example.org",
+  "outputs": {
+    "ApiUrl": "https://api.example.org"
+  },
+  "parameters": {
+    "Architecture": "arm64",
+    "InstanceCount": "0",
+    "Password": "****",
+    "Version": "1.2.3"
+  },
+  "stackStatus": "CREATE_COMPLETE"
 }
 `, "")
 
@@ -503,6 +516,65 @@ func TestBuildsAndReleases(t *testing.T) {
 	tm.fails("", []string{"releases", "info", "RZZZZZZZZZZ", "-a", "myapp"}, "", "ERROR: release not found: RZZZZZZZZZZ\n")
 }
 
+func TestRackParamsAndUpdate(t *testing.T) {
+	version = "1.2.3"
+	r := newRackServer(t)
+	tm := newTerm(t, r)
+	tm.login()
+	tm.ok("", []string{"rack", "params"}, lines(
+		"Architecture   arm64",
+		"InstanceCount  0",
+		"Password       ****",
+		"Version        1.2.3",
+	), "")
+
+	tm.ok("", []string{"rack", "params", "set", "InstanceCount=2"}, "Updating parameters... OK\n", "")
+	require.Len(t, r.stack.Updates, 1)
+	require.Equal(t, map[string]string{"InstanceCount": "2"}, r.stack.Updates[0].Values)
+	res := tm.run("", "rack", "params", "set", "InstanceCount=3")
+	require.Equal(t, exitError, res.code)
+	require.Equal(t, "Updating parameters... ", res.stdout)
+	require.Regexp(t, `^ERROR: .*UPDATE_IN_PROGRESS`, res.stderr)
+
+	// --wait: the change set where Convox shows the rack's logs, then OK
+	// once the stack has settled with the change.
+	r.stack.Settle()
+	tm.onSleep = r.stack.Settle
+	tm.ok("", []string{"rack", "params", "set", "InstanceCount=3", "--wait"}, lines(
+		"Updating parameters... ",
+		"Modify Api (AWS::Lambda::Function)",
+		"OK",
+	), "")
+	tm.ok("", []string{"rack", "params", "--json"}, "{\n  \"Architecture\": \"arm64\",\n  \"InstanceCount\": \"3\",\n  \"Password\": \"****\",\n  \"Version\": \"1.2.3\"\n}\n", "")
+	// Nothing to change: no change set, no wait.
+	tm.ok("", []string{"rack", "params", "set", "InstanceCount=3", "-w"}, "Updating parameters... \nOK\n", "")
+
+	// A change CloudFormation rolls back fails with its reason.
+	tm.onSleep = func() { r.stack.RollBack("Resource handler returned message: quota exceeded") }
+	tm.fails("", []string{"rack", "params", "set", "InstanceCount=9", "--wait"}, lines(
+		"Updating parameters... ",
+		"Modify Api (AWS::Lambda::Function)",
+	), "ERROR: rack update failed: UPDATE_ROLLBACK_COMPLETE Resource handler returned message: quota exceeded\n")
+
+	// rack update: to the version given, else this client's.
+	tm.onSleep = r.stack.Settle
+	res = tm.run("", "rack", "update", "2.0.0")
+	require.Equal(t, exitError, res.code)
+	require.Equal(t, "Updating to 2.0.0... ", res.stdout)
+	require.Contains(t, res.stderr, "2.0.0")
+	declared := map[string]string{"Version": "", "Architecture": "arm64", "InstanceCount": "0", "Password": ""}
+	r.stack.Upload("2.0.0", "arm64", declared)
+	tm.ok("", []string{"rack", "update", "2.0.0", "--wait"}, lines(
+		"Updating to 2.0.0... ",
+		"Modify Api (AWS::Lambda::Function)",
+		"OK",
+	), "")
+	tm.ok("", []string{"version"}, "client: 1.2.3\nserver: 2.0.0 ("+strings.TrimPrefix(r.url, "http://")+")\n", "")
+	r.stack.Upload("1.2.3", "arm64", declared)
+	tm.ok("", []string{"rack", "update"}, "Updating to 1.2.3... OK\n", "")
+	require.Equal(t, "1.2.3", r.stack.Updates[len(r.stack.Updates)-1].Values["Version"])
+}
+
 func TestAges(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	for d, want := range map[time.Duration]string{
@@ -513,7 +585,7 @@ func TestAges(t *testing.T) {
 		15 * 24 * time.Hour: "2 weeks ago", 30 * 24 * time.Hour: "1 month ago", 100 * 24 * time.Hour: "3 months ago",
 		360 * 24 * time.Hour: "1 year ago", 540 * 24 * time.Hour: "2 years ago", 5 * 360 * 24 * time.Hour: "5 years ago",
 		37 * 360 * 24 * time.Hour: "a long while ago",
-		-time.Minute: "1 minute from now", -3 * time.Hour: "3 hours from now",
+		-time.Minute:              "1 minute from now", -3 * time.Hour: "3 hours from now",
 	} {
 		require.Equal(t, want, ago(now, now.Add(-d)), "%s", d)
 	}

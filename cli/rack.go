@@ -183,33 +183,37 @@ func (c *cli) rackCommands(root *cobra.Command) {
 	})
 }
 
-// updateRack asks the rack to update its own stack, shows the change set
-// it applies, and under --wait waits until the stack has settled.
+// updateRack asks the rack to update its own stack. Under --wait it ends
+// the progress line, shows what CloudFormation is changing where Convox
+// shows the rack's logs, waits until the stack has settled, then says OK.
 func (r *call) updateRack(client *sdk.Client, o sdk.SystemUpdateOptions) error {
 	res, err := client.SystemUpdate(r.ctx(), o)
 	if err != nil {
 		return explain(err)
 	}
-	// The change set is Rack's addition: diagnostics, on stderr.
+	if !r.Bool("wait") {
+		return r.OK()
+	}
+	r.Writef("\n")
 	for _, ch := range res.Changes {
 		line := fmt.Sprintf("%s %s (%s)", ch.Action, ch.LogicalID, ch.Type)
 		if ch.Replacement == "True" || ch.Replacement == "Conditional" {
 			line += ", replacement: " + ch.Replacement
 		}
-		fmt.Fprintf(r.stderr, "  %s\n", line)
+		r.Writef("%s\n", line)
 	}
-	if r.Bool("wait") && len(res.Changes) > 0 {
-		r.Writef("\n")
-		if err := r.waitRack(client); err != nil {
+	if len(res.Changes) > 0 {
+		if err := r.waitRack(client, o); err != nil {
 			return err
 		}
 	}
 	return r.OK()
 }
 
-// waitRack polls the rack until its stack has settled; a rollback is an
-// error with its reason.
-func (r *call) waitRack(client *sdk.Client) error {
+// waitRack polls the rack until its stack has settled with the change in
+// place (a stack that has not started the update yet reads settled too, so
+// the values are checked as well); a rollback is an error with its reason.
+func (r *call) waitRack(client *sdk.Client, o sdk.SystemUpdateOptions) error {
 	deadline := r.now().Add(waitTimeout)
 	for {
 		s, err := client.System(r.ctx())
@@ -221,7 +225,7 @@ func (r *call) waitRack(client *sdk.Client) error {
 		case strings.HasSuffix(status, "_IN_PROGRESS"):
 		case strings.Contains(status, "ROLLBACK") || strings.HasSuffix(status, "_FAILED"):
 			return rack.Errorf(rack.EINTERNAL, "rack update failed: %s %s", status, s.StatusReason)
-		default:
+		case applied(s, o):
 			return nil
 		}
 		if r.now().After(deadline) {
@@ -229,6 +233,20 @@ func (r *call) waitRack(client *sdk.Client) error {
 		}
 		r.sleep(pollInterval)
 	}
+}
+
+// applied says whether the rack shows the change: its version, and the
+// parameters' values (but those CloudFormation masks).
+func applied(s sdk.System, o sdk.SystemUpdateOptions) bool {
+	if o.Version != "" && s.Version != o.Version {
+		return false
+	}
+	for k, v := range o.Parameters {
+		if got := s.Parameters[k]; got != v && got != "****" {
+			return false
+		}
+	}
+	return true
 }
 
 // providerArgs drops Convox's provider argument ("aws", the only one).

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -40,9 +41,12 @@ func TestRackOnTheEmulator(t *testing.T) {
 	endpoint := emulatortest.Endpoint(t)
 	template, code, arch := os.Getenv("RACK_E2E_TEMPLATE"), os.Getenv("RACK_E2E_CODE"), os.Getenv("RACK_E2E_ARCH")
 	require.NotEmpty(t, template, "RACK_E2E_TEMPLATE: scripts/e2e sets it")
-	convox := filepath.Join(t.TempDir(), "convox")
-	out, err := exec.Command("go", "build", "-o", convox, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := t.TempDir()
+	convox := filepath.Join(bin, "convox")
+	for out, pkg := range map[string]string{convox: ".", filepath.Join(bin, "convox-aws"): "./convox-aws"} {
+		output, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput()
+		require.NoError(t, err, "go build %s: %s", pkg, output)
+	}
 
 	name := emulatortest.Name("e2e")
 	config := t.TempDir()
@@ -55,12 +59,26 @@ func TestRackOnTheEmulator(t *testing.T) {
 	receiver := httptest.NewServer(hook)
 	defer receiver.Close()
 
-	stdout, stderr := ok("rack", "install", "--name", name, "--arch", arch, "--template", template, "--code", code,
-		"--password", "e2e-password", "--version", "e2e", "Webhooks="+receiver.URL+"/hook")
-	host := strings.TrimSpace(stdout)
+	stdout, _ := ok("rack", "install", "aws", "-n", name, "--arch", arch, "--template", template, "--code", code,
+		"--password", "e2e-password", "-v", "e2e", "Webhooks="+receiver.URL+"/hook")
+	hostFile, err := os.ReadFile(filepath.Join(config, "host"))
+	require.NoError(t, err)
+	host := string(hostFile)
 	require.Regexp(t, `^http://.+/_aws/execute-api/[^/]+/\$default$`, host)
-	require.Contains(t, stderr, "AWS::CloudFormation::Stack", "stack events are shown")
-	require.Contains(t, stderr, "Rack "+name+" is installed; logged in to "+host)
+	require.Contains(t, stdout, "AWS::CloudFormation::Stack", "stack events are shown")
+	require.True(t, strings.HasSuffix(stdout, "Rack "+name+" is installed at "+host+"\n"), stdout)
+
+	// Convox's conventions, on the installed rack.
+	stdout, _ = ok("-v")
+	require.Equal(t, "dev\n", stdout)
+	stdout, _ = ok("version")
+	require.Equal(t, "client: dev\nserver: e2e ("+strings.TrimPrefix(endpoint, "http://")+")\n", stdout)
+	stdout, _ = ok("racks")
+	require.Equal(t, fmt.Sprintf("NAME%s  STATUS\n%s  running\n", strings.Repeat(" ", len(name)-4), name), stdout)
+	stdout, _ = ok("switch")
+	require.Equal(t, name+"\n", stdout)
+	stdout, _ = ok("switch", name)
+	require.Equal(t, "Switched to "+name+"\n", stdout)
 
 	stdout, _ = ok("rack", "--json")
 	var sys struct{ Name, Status, Version string }
@@ -81,30 +99,67 @@ func TestRackOnTheEmulator(t *testing.T) {
 	stopEvents := emitStackEvents(t, name)
 	defer stopEvents()
 
-	_, stderr = ok("apps", "create", "myapp", "--wait")
-	require.Equal(t, "Creating myapp... OK\n", stderr)
+	stdout, _ = ok("apps", "create", "myapp", "--wait")
+	require.Equal(t, "Creating myapp... OK\n", stdout)
 	hook.await(t, "app:create success myapp")
 	stdout, _ = ok("apps")
-	require.Equal(t, "APP    STATUS   RELEASE\nmyapp  running\n", stdout)
+	require.Equal(t, "APP    STATUS   RELEASE\nmyapp  running  \n", stdout)
 
-	stdout, stderr = ok("env", "set", "A=1", "B=x=y", "-a", "myapp")
-	require.Regexp(t, regexp.MustCompile(`^Release: R[A-Z]{10}\n$`), stdout)
-	require.Equal(t, "Setting A, B... OK\n", stderr)
+	stdout, _ = ok("env", "set", "A=1", "B=x=y", "-a", "myapp")
+	require.Regexp(t, regexp.MustCompile(`^Setting A, B\.\.\. OK\nRelease: R[A-Z]{10}\n$`), stdout)
 	stdout, _ = ok("env", "-a", "myapp")
 	require.Equal(t, "A=1\nB=x=y\n", stdout)
+
+	// The app of a project directory: .convox/app, else the directory's name.
+	project := filepath.Join(t.TempDir(), "checkout")
+	require.NoError(t, os.MkdirAll(filepath.Join(project, ".convox"), 0o755))
+	inProject := user
+	inProject.dir = project
+	_, stderr, exit := inProject.run("", "env")
+	require.Equal(t, 1, exit)
+	require.Equal(t, "ERROR: app not found: checkout\n", stderr)
+	require.NoError(t, os.WriteFile(filepath.Join(project, ".convox", "app"), []byte("myapp\n"), 0o644))
+	stdout, _ = inProject.ok("env")
+	require.Equal(t, "A=1\nB=x=y\n", stdout)
+
+	// The rack by RACK_URL alone, and by CONVOX_RACK among the racks logged
+	// in to when none is current.
+	bare := binary{t: t, path: convox, env: []string{"CONVOX_CONFIG=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}}
+	_, stderr, exit = bare.run("", "apps")
+	require.Equal(t, 1, exit)
+	require.Equal(t, "ERROR: no racks found, try `convox login`\n", stderr)
+	withURL := bare
+	withURL.env = append(slices.Clone(bare.env), "RACK_URL="+strings.Replace(host, "http://", "http://convox:e2e-password@", 1))
+	stdout, _ = withURL.ok("apps")
+	require.Equal(t, "APP    STATUS   RELEASE\nmyapp  running  \n", stdout)
+	require.NoError(t, os.Remove(filepath.Join(config, "host")))
+	_, stderr, exit = user.run("", "apps")
+	require.Equal(t, 1, exit)
+	require.Equal(t, "ERROR: no racks found, try `convox login`\n", stderr)
+	byName := user
+	byName.env = append(slices.Clone(user.env), "CONVOX_RACK="+name)
+	stdout, _ = byName.ok("apps")
+	require.Equal(t, "APP    STATUS   RELEASE\nmyapp  running  \n", stdout)
+	stdout, _ = ok("switch", name)
+	require.Equal(t, "Switched to "+name+"\n", stdout)
 	hook.await(t, "release:create success myapp")
 	stdout, _ = ok("releases", "-a", "myapp")
 	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 2, stdout)
 	require.Contains(t, stdout, "env add:A,B")
 
-	stdout, _ = ok("rack", "params", "--name", name, "--json")
+	// The rack's parameters through its API, with its password alone: no
+	// AWS credentials or endpoint in the environment.
+	noAWS := binary{t: t, path: convox, env: []string{"CONVOX_CONFIG=" + config, "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}}
+	stdout, _ = noAWS.ok("rack", "params", "--json")
 	var params map[string]string
 	require.NoError(t, json.Unmarshal([]byte(stdout), &params))
 	require.Equal(t, arch, params["Architecture"])
 	require.Equal(t, "Yes", params["PointInTimeRecovery"])
-	_, stderr = ok("rack", "params", "set", "PointInTimeRecovery=No", "--name", name)
-	require.Contains(t, stderr, "OK\n")
-	stdout, _ = ok("rack", "params", "--name", name, "--json")
+	stdout, _ = noAWS.ok("rack", "params", "set", "PointInTimeRecovery=No", "--wait")
+	require.True(t, strings.HasPrefix(stdout, "Updating parameters... \n"), stdout)
+	require.True(t, strings.HasSuffix(stdout, "\nOK\n"), stdout)
+	require.Contains(t, stdout, "Modify ", "the change set is shown")
+	stdout, _ = noAWS.ok("rack", "params", "--json")
 	require.NoError(t, json.Unmarshal([]byte(stdout), &params))
 	require.Equal(t, "No", params["PointInTimeRecovery"])
 	require.Equal(t, arch, params["Architecture"], "other values are kept")
@@ -116,8 +171,8 @@ func TestRackOnTheEmulator(t *testing.T) {
 	putContainerInstanceChange(t, name)
 	hook.await(t, "instance:unhealthy error ")
 
-	_, stderr = ok("apps", "delete", "myapp", "--wait")
-	require.Equal(t, "Deleting myapp... OK\n", stderr)
+	stdout, _ = ok("apps", "delete", "myapp", "--wait")
+	require.Equal(t, "Deleting myapp... OK\n", stdout)
 	hook.await(t, "app:delete success myapp")
 
 	// Stacks the rack did not make are left alone: one named as app stacks
@@ -129,10 +184,10 @@ func TestRackOnTheEmulator(t *testing.T) {
 	ok("apps", "create", "victim", "--wait")
 	ok("apps", "delete", "victim", "--wait")
 	requireStackStatus(t, lookalike, cftypes.StackStatusCreateComplete)
-	stdout, stderr, exit := user.run("", "apps", "create", "intruder")
+	stdout, stderr, exit = user.run("", "apps", "create", "intruder")
 	require.Equal(t, 1, exit)
-	require.Equal(t, "", stdout)
-	require.Equal(t, "Creating intruder... FAILED\nERROR: the stack "+intruder+" exists and was not made by rack "+name+
+	require.Equal(t, "Creating intruder... ", stdout)
+	require.Equal(t, "ERROR: the stack "+intruder+" exists and was not made by rack "+name+
 		" for app intruder (its tags say otherwise); the rack leaves it alone\n", stderr)
 	stdout, _ = ok("apps")
 	require.Equal(t, "APP  STATUS  RELEASE\n", stdout, "nothing recorded")
@@ -142,8 +197,15 @@ func TestRackOnTheEmulator(t *testing.T) {
 
 	// An app left behind is deleted with the rack.
 	ok("apps", "create", "leftover", "--wait")
-	_, stderr = ok("rack", "uninstall", name)
-	require.Contains(t, stderr, "Rack "+name+" is uninstalled")
+	// Without a terminal, uninstall asks for --force, as Convox does.
+	stdout, stderr, exit = user.run("", "rack", "uninstall", "aws", name)
+	require.Equal(t, 1, exit)
+	require.Equal(t, "", stdout)
+	require.Equal(t, "ERROR: must use --force for non-interactive uninstall\n", stderr)
+	requireStackStatus(t, name, cftypes.StackStatusUpdateComplete)
+	stdout, _ = ok("rack", "uninstall", "aws", name, "--force")
+	require.True(t, strings.HasPrefix(stdout, "The following stacks will be deleted:\n  "+names.AppStack(name, "leftover")+"\n  "+name+"\n"), stdout)
+	require.True(t, strings.HasSuffix(stdout, "Rack "+name+" is uninstalled\n"), stdout)
 	nothingLeft(t, name)
 }
 
