@@ -68,7 +68,7 @@ var (
 	// flagJSON is Rack's addition to every read.
 	flagJSON flagSpec = func(f *pflag.FlagSet) { f.Bool("json", false, "print JSON") }
 	// flagLimit bounds a list, newest first, as Convox's lists are.
-	flagLimit flagSpec = func(f *pflag.FlagSet) { f.Int("limit", defaultLimit, "number of items to show") }
+	flagLimit flagSpec = func(f *pflag.FlagSet) { f.IntP("limit", "l", defaultLimit, "number of items to show") }
 )
 
 // defaultLimit is how many builds or releases a list shows.

@@ -478,6 +478,7 @@ func TestBuildsAndReleases(t *testing.T) {
 	require.Equal(t, "ID           STATUS   RELEASE  STARTED  ELAPSED  DESCRIPTION", got[0])
 	require.Equal(t, "BAAAAAAAAAL  created                             build 11", got[1])
 	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "builds", "-a", "myapp", "--limit", "3").stdout, "\n"), "\n"), 4)
+	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp", "-l", "2").stdout, "\n"), "\n"), 3)
 	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp").stdout, "\n"), "\n"), 11)
 	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp", "--limit", "20").stdout, "\n"), "\n"), 13)
 
