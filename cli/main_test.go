@@ -576,6 +576,21 @@ func TestRackParamsAndUpdate(t *testing.T) {
 	require.Equal(t, "1.2.3", r.stack.Updates[len(r.stack.Updates)-1].Values["Version"])
 }
 
+func TestRackInstallAndUninstallChecks(t *testing.T) {
+	tm := newTerm(t, newRackServer(t))
+	t.Chdir(t.TempDir())
+	tm.fails("", []string{"rack", "install", "aws", "-n", "r1"}, "", "ERROR: no rack template and code found: give --template FILE and --code DIR, "+
+		"or run this from a Rack source tree after `make build synth` (it writes infra/cdk.out/Rack.template.json and dist/lambda/arm64); published versions are not available yet\n")
+	tm.fails("", []string{"rack", "install", "gcp", "A=1"}, "", "ERROR: unknown rack type: gcp (Rack installs on aws)\n")
+	tm.fails("", []string{"rack", "install", "aws", "NOEQUALS", "x"}, "", "ERROR: Key=Value expected: NOEQUALS\n")
+	tm.fails("", []string{"rack", "install", "--arch", "sparc"}, "", "ERROR: --arch must be arm64 or x86_64\n")
+	// Without a terminal, uninstall refuses unless --force, before anything.
+	tm.fails("not a terminal", []string{"rack", "uninstall", "aws", "r1"}, "", "ERROR: must use --force for non-interactive uninstall\n")
+	tm.fails("not a terminal", []string{"rack", "uninstall", "r1"}, "", "ERROR: must use --force for non-interactive uninstall\n")
+	tm.fails("", []string{"rack", "uninstall"}, "", "ERROR: 1 arg required: the rack's name\n")
+	tm.fails("", []string{"rack", "uninstall", "gcp", "r1"}, "", "ERROR: unknown rack type: gcp (Rack installs on aws)\n")
+}
+
 func TestAges(t *testing.T) {
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	for d, want := range map[time.Duration]string{
