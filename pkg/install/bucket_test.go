@@ -2,6 +2,8 @@ package install
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,6 +33,7 @@ type fakeS3 struct {
 	owners  map[string]string            // bucket → account
 	objects map[string]map[string][]byte // bucket → key → body
 	calls   []string                     // "Op bucket expected-owner"
+	keys    []string                     // the keys put, in order
 }
 
 var _ S3 = (*fakeS3)(nil)
@@ -87,7 +90,12 @@ func (f *fakeS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.objects[aws.ToString(in.Bucket)][aws.ToString(in.Key)] = []byte("x")
+	body, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	f.objects[aws.ToString(in.Bucket)][aws.ToString(in.Key)] = body
+	f.keys = append(f.keys, aws.ToString(in.Key))
 	return &s3.PutObjectOutput{}, nil
 }
 
@@ -141,17 +149,21 @@ func codeDir(t *testing.T) string {
 
 const bucketName = "rack-artifacts-" + account + "-eu-west-1"
 
+// version is what the tests upload.
+func version(t *testing.T) Options {
+	return Options{CodeDir: codeDir(t), Version: "1.2.3", Arch: "arm64"}
+}
+
 // TestUploadUsesOnlyTheAccountsBucket: every call on the artifacts bucket
 // but its creation (which has no such field) says that the caller's
 // account must own it.
 func TestUploadUsesOnlyTheAccountsBucket(t *testing.T) {
 	f := newFakeS3()
 	i := &Installer{S3: f, STS: fakeSTS{}, Region: "eu-west-1"}
-	name, prefix, url, err := i.upload(context.Background(), codeDir(t), []byte(`{"Resources": {}}`))
+	a, err := i.upload(context.Background(), version(t), []byte(`{"Resources": {}}`))
 	require.NoError(t, err)
-	require.Equal(t, bucketName, name)
-	require.True(t, strings.HasPrefix(prefix, "code/"))
-	require.True(t, strings.HasPrefix(url, "https://s3.eu-west-1.amazonaws.com/"+bucketName+"/templates/"), url)
+	require.Equal(t, bucketName, a.Bucket)
+	require.Equal(t, "https://s3.eu-west-1.amazonaws.com/"+bucketName+"/versions/1.2.3/arm64/rack.json", a.TemplateURL)
 	require.Equal(t, []string{
 		"HeadBucket " + bucketName + " " + account,
 		"CreateBucket " + bucketName + " ",
@@ -176,7 +188,7 @@ func TestForeignArtifactsBucket(t *testing.T) {
 	f := newFakeS3()
 	f.owners[bucketName], f.objects[bucketName] = "999999999999", map[string][]byte{"theirs": []byte("x")}
 	i := &Installer{S3: f, STS: fakeSTS{}, Region: "eu-west-1"}
-	_, _, _, err := i.upload(context.Background(), codeDir(t), []byte(`{}`))
+	_, err := i.upload(context.Background(), version(t), []byte(`{}`))
 	require.Equal(t, rack.ECONFLICT, rack.ErrorCode(err), "%v", err)
 	require.Contains(t, err.Error(), "the installer uses only a bucket of its own account")
 	for _, c := range f.calls {
@@ -191,7 +203,7 @@ func TestForeignArtifactsBucket(t *testing.T) {
 	// The bucket name taken by another account as it is created.
 	f = newFakeS3()
 	i.S3 = &takenOnCreate{fakeS3: f}
-	_, _, _, err = i.upload(context.Background(), codeDir(t), []byte(`{}`))
+	_, err = i.upload(context.Background(), version(t), []byte(`{}`))
 	require.Equal(t, rack.ECONFLICT, rack.ErrorCode(err), "%v", err)
 	require.Contains(t, err.Error(), "belongs to another account")
 }
@@ -222,7 +234,60 @@ func TestExpectedOwnerOnTheWire(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""),
 	})
 	i := &Installer{S3: client, STS: fakeSTS{}, Region: "eu-west-1"}
-	_, _, _, err := i.upload(context.Background(), codeDir(t), []byte(`{}`))
+	_, err := i.upload(context.Background(), version(t), []byte(`{}`))
 	require.Equal(t, rack.ECONFLICT, rack.ErrorCode(err), "%v", err)
 	require.Equal(t, []string{"HEAD /" + bucketName + " " + account}, seen)
+}
+
+// TestUploadPlacesAVersion: a version's code goes under its own folder, in
+// a folder named by the code's content, and its template last, beside it,
+// saying where the code is; the rest of the template is as it was.
+func TestUploadPlacesAVersion(t *testing.T) {
+	f := newFakeS3()
+	i := &Installer{S3: f, STS: fakeSTS{}, Region: "eu-west-1"}
+	template := `{"Parameters": {
+		"CodeBucket": {"Type": "String"}, "CodePrefix": {"Type": "String"},
+		"Version": {"Type": "String", "Default": "dev"}, "Architecture": {"Type": "String", "Default": "arm64", "AllowedValues": ["arm64", "x86_64"]},
+		"Count": {"Type": "Number", "Default": 10000000000000001}},
+	  "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup"}}}`
+	o := version(t)
+	o.Arch = "x86_64"
+	a, err := i.upload(context.Background(), o, []byte(template))
+	require.NoError(t, err)
+	require.Regexp(t, `^versions/1\.2\.3/x86_64/[0-9a-f]{16}/$`, a.CodePrefix)
+	require.Equal(t, []string{a.CodePrefix + "api.zip", "versions/1.2.3/x86_64/rack.json"}, f.keys, "the template is written last")
+	require.Equal(t, "zip", string(f.objects[bucketName][a.CodePrefix+"api.zip"]))
+
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(f.objects[bucketName]["versions/1.2.3/x86_64/rack.json"], &got))
+	var want map[string]any
+	require.NoError(t, json.Unmarshal([]byte(template), &want))
+	params := want["Parameters"].(map[string]any)
+	params["CodeBucket"].(map[string]any)["Default"] = bucketName
+	params["CodePrefix"].(map[string]any)["Default"] = a.CodePrefix
+	params["Version"].(map[string]any)["Default"] = "1.2.3"
+	params["Architecture"].(map[string]any)["Default"] = "x86_64"
+	require.Equal(t, want, got)
+	require.Contains(t, string(f.objects[bucketName]["versions/1.2.3/x86_64/rack.json"]), "10000000000000001", "numbers are kept as written")
+
+	// New code of the same version: a new code folder, the same template key.
+	require.NoError(t, os.WriteFile(filepath.Join(o.CodeDir, "api.zip"), []byte("new zip"), 0o644))
+	b, err := i.upload(context.Background(), o, []byte(template))
+	require.NoError(t, err)
+	require.NotEqual(t, a.CodePrefix, b.CodePrefix)
+	require.Equal(t, a.TemplateURL, b.TemplateURL)
+}
+
+func TestUploadRefusesBadVersionsAndArchitectures(t *testing.T) {
+	f := newFakeS3()
+	i := &Installer{S3: f, STS: fakeSTS{}, Region: "eu-west-1"}
+	for _, o := range []Options{
+		{Version: "", Arch: "arm64"}, {Version: "../x", Arch: "arm64"}, {Version: "1 2", Arch: "arm64"},
+		{Version: "1.0", Arch: ""}, {Version: "1.0", Arch: "amd64"},
+	} {
+		o.CodeDir, o.Template = codeDir(t), filepath.Join(t.TempDir(), "none.json")
+		_, err := i.Upload(context.Background(), o)
+		require.Equal(t, rack.EINVALID, rack.ErrorCode(err), "%+v: %v", o, err)
+	}
+	require.Empty(t, f.calls)
 }

@@ -90,11 +90,11 @@ type Result struct {
 
 // Parameters the installer sets itself.
 const (
-	paramCodeBucket   = "CodeBucket"
-	paramCodePrefix   = "CodePrefix"
-	paramArchitecture = "Architecture"
-	paramPassword     = "Password"
-	paramVersion      = "Version"
+	paramCodeBucket   = names.ParamCodeBucket
+	paramCodePrefix   = names.ParamCodePrefix
+	paramArchitecture = names.ParamArchitecture
+	paramPassword     = names.ParamPassword
+	paramVersion      = names.ParamVersion
 )
 
 // ValidateName checks a rack name: it names stacks, buckets and an SSM
@@ -111,21 +111,17 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 	if err := ValidateName(o.Name); err != nil {
 		return Result{}, err
 	}
-	template, err := os.ReadFile(o.Template)
-	if err != nil {
-		return Result{}, rack.Errorf(rack.EINVALID, "read template: %v", err)
-	}
 	if _, err := i.describe(ctx, o.Name); err == nil {
 		return Result{}, rack.Errorf(rack.ECONFLICT, "rack %s already exists: use `convox rack params set` or uninstall it first", o.Name)
 	} else if !rack.IsCode(err, rack.ENOTFOUND) {
 		return Result{}, err
 	}
-	bucket, prefix, templateURL, err := i.upload(ctx, o.CodeDir, template)
+	a, err := i.Upload(ctx, o)
 	if err != nil {
 		return Result{}, err
 	}
 	params := map[string]string{
-		paramCodeBucket: bucket, paramCodePrefix: prefix, paramArchitecture: o.Arch,
+		paramCodeBucket: a.Bucket, paramCodePrefix: a.CodePrefix, paramArchitecture: o.Arch,
 		paramPassword: o.Password, paramVersion: o.Version,
 	}
 	for k, v := range o.Params {
@@ -134,7 +130,7 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 	start := time.Now()
 	_, err = i.CFN.CreateStack(ctx, &cloudformation.CreateStackInput{
 		StackName:    aws.String(o.Name),
-		TemplateURL:  aws.String(templateURL),
+		TemplateURL:  aws.String(a.TemplateURL),
 		Parameters:   stackParams(params, nil),
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
 		Tags: []cfntypes.Tag{
@@ -159,20 +155,50 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 	return Result{Outputs: outputs(stack)}, nil
 }
 
-// upload puts the zips of dir under a prefix named by their content, so
-// the same code is uploaded once and new code gets a new prefix (which is
-// what makes a stack update replace a function's code), and the template
-// beside them: CloudFormation takes at most 51,200 bytes of template in a
-// request, 1 MB from S3. It returns the bucket, the code prefix and the
-// template's URL.
-func (i *Installer) upload(ctx context.Context, dir string, template []byte) (string, string, string, error) {
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, template); err != nil {
-		return "", "", "", rack.Errorf(rack.EINVALID, "template is not JSON: %v", err)
+// Artifacts are where one version's artifacts are in the artifacts bucket.
+type Artifacts struct {
+	Bucket      string
+	CodePrefix  string // <prefix><function>.zip
+	TemplateURL string
+}
+
+// Upload puts a version's artifacts where a rack's API looks for them to
+// update to that version: the function zips of o.CodeDir and the template
+// o.Template, under names.ArtifactsVersion(o.Version, o.Arch). Install and
+// Update upload before they create or change the stack.
+//
+// The zips go under a folder named by their content, so that new code of
+// the same version (a dev build uploaded again) gets a new key, which is
+// what makes a stack update replace a function's code. The template is
+// written last, so that one found means its code is there, and it records
+// where that code is as the defaults of its CodeBucket and CodePrefix
+// parameters (and its version and architecture as those of Version and
+// Architecture). CloudFormation takes at most 51,200 bytes of template in a
+// request, 1 MB from S3.
+func (i *Installer) Upload(ctx context.Context, o Options) (Artifacts, error) {
+	if err := rack.ValidateVersion(o.Version); err != nil {
+		return Artifacts{}, err
 	}
-	zips, err := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if o.Arch != "arm64" && o.Arch != "x86_64" {
+		return Artifacts{}, rack.Errorf(rack.EINVALID, "architecture %q: arm64 or x86_64", o.Arch)
+	}
+	template, err := os.ReadFile(o.Template)
+	if err != nil {
+		return Artifacts{}, rack.Errorf(rack.EINVALID, "read template: %v", err)
+	}
+	return i.upload(ctx, o, template)
+}
+
+func (i *Installer) upload(ctx context.Context, o Options, template []byte) (Artifacts, error) {
+	var tmpl map[string]any
+	dec := json.NewDecoder(bytes.NewReader(template))
+	dec.UseNumber() // numbers stay as written
+	if err := dec.Decode(&tmpl); err != nil {
+		return Artifacts{}, rack.Errorf(rack.EINVALID, "template is not JSON: %v", err)
+	}
+	zips, err := filepath.Glob(filepath.Join(o.CodeDir, "*.zip"))
 	if err != nil || len(zips) == 0 {
-		return "", "", "", rack.Errorf(rack.EINVALID, "no function zips in %s: run make build", dir)
+		return Artifacts{}, rack.Errorf(rack.EINVALID, "no function zips in %s: run make build", o.CodeDir)
 	}
 	sort.Strings(zips)
 	h := sha256.New()
@@ -180,7 +206,7 @@ func (i *Installer) upload(ctx context.Context, dir string, template []byte) (st
 	for n, z := range zips {
 		data, err := os.ReadFile(z)
 		if err != nil {
-			return "", "", "", fmt.Errorf("read %s: %w", z, err)
+			return Artifacts{}, fmt.Errorf("read %s: %w", z, err)
 		}
 		contents[n] = data
 		fmt.Fprintf(h, "%s %d\n", filepath.Base(z), len(data))
@@ -188,12 +214,13 @@ func (i *Installer) upload(ctx context.Context, dir string, template []byte) (st
 	}
 	bucket, err := i.artifacts(ctx)
 	if err != nil {
-		return "", "", "", err
+		return Artifacts{}, err
 	}
 	if err := i.ensureBucket(ctx, bucket); err != nil {
-		return "", "", "", err
+		return Artifacts{}, err
 	}
-	prefix := "code/" + hex.EncodeToString(h.Sum(nil))[:16] + "/"
+	folder := names.ArtifactsVersion(o.Version, o.Arch)
+	prefix := folder + hex.EncodeToString(h.Sum(nil))[:16] + "/"
 	for n, z := range zips {
 		_, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:              aws.String(bucket.name),
@@ -202,18 +229,34 @@ func (i *Installer) upload(ctx context.Context, dir string, template []byte) (st
 			Body:                bytes.NewReader(contents[n]),
 		})
 		if err != nil {
-			return "", "", "", fmt.Errorf("upload %s: %w", filepath.Base(z), err)
+			return Artifacts{}, fmt.Errorf("upload %s: %w", filepath.Base(z), err)
 		}
 	}
-	sum := sha256.Sum256(compact.Bytes())
-	key := "templates/" + hex.EncodeToString(sum[:8]) + ".json"
-	if _, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(bucket.name), ExpectedBucketOwner: aws.String(bucket.owner), Key: aws.String(key), Body: bytes.NewReader(compact.Bytes()),
-	}); err != nil {
-		return "", "", "", fmt.Errorf("upload template: %w", err)
+	stampDefaults(tmpl, map[string]string{
+		paramCodeBucket: bucket.name, paramCodePrefix: prefix, paramVersion: o.Version, paramArchitecture: o.Arch,
+	})
+	body, err := json.Marshal(tmpl)
+	if err != nil {
+		return Artifacts{}, fmt.Errorf("template: %w", err)
 	}
-	// Path-style, which CloudFormation reads in every region.
-	return bucket.name, prefix, fmt.Sprintf("https://s3.%s.amazonaws.com/%s/%s", i.Region, bucket.name, key), nil
+	key := names.ArtifactsTemplate(o.Version, o.Arch)
+	if _, err := i.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(bucket.name), ExpectedBucketOwner: aws.String(bucket.owner), Key: aws.String(key), Body: bytes.NewReader(body),
+	}); err != nil {
+		return Artifacts{}, fmt.Errorf("upload template: %w", err)
+	}
+	return Artifacts{Bucket: bucket.name, CodePrefix: prefix, TemplateURL: names.ArtifactsURL(bucket.owner, i.Region, key)}, nil
+}
+
+// stampDefaults sets the defaults of those of the template's parameters
+// that values names.
+func stampDefaults(tmpl map[string]any, values map[string]string) {
+	params, _ := tmpl["Parameters"].(map[string]any)
+	for name, v := range values {
+		if p, ok := params[name].(map[string]any); ok {
+			p["Default"] = v
+		}
+	}
 }
 
 // bucket is the artifacts bucket of the caller's account: every call on it

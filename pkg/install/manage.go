@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -175,15 +174,11 @@ func (i *Installer) Update(ctx context.Context, o Options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	template, err := os.ReadFile(o.Template)
-	if err != nil {
-		return false, rack.Errorf(rack.EINVALID, "read template: %v", err)
-	}
-	bucket, prefix, templateURL, err := i.upload(ctx, o.CodeDir, template)
+	a, err := i.Upload(ctx, o)
 	if err != nil {
 		return false, err
 	}
-	values := map[string]string{paramCodeBucket: bucket, paramCodePrefix: prefix, paramArchitecture: o.Arch, paramVersion: o.Version}
+	values := map[string]string{paramCodeBucket: a.Bucket, paramCodePrefix: a.CodePrefix, paramArchitecture: o.Arch, paramVersion: o.Version}
 	maps.Copy(values, o.Params)
 	var keep []string
 	for _, p := range stack.Parameters {
@@ -192,7 +187,7 @@ func (i *Installer) Update(ctx context.Context, o Options) (bool, error) {
 	start := time.Now()
 	_, err = i.CFN.UpdateStack(ctx, &cloudformation.UpdateStackInput{
 		StackName:    aws.String(o.Name),
-		TemplateURL:  aws.String(templateURL),
+		TemplateURL:  aws.String(a.TemplateURL),
 		Parameters:   stackParams(values, keep),
 		Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
 	})

@@ -1,6 +1,6 @@
 // Package apifn wires the api function: the HTTP API over the rack's
-// table (which keeps the password hash too), app stacks, key and bus,
-// served through API Gateway's Lambda adapter.
+// table (which keeps the password hash too), app stacks, its own stack,
+// key and bus, served through API Gateway's Lambda adapter.
 package apifn
 
 import (
@@ -45,11 +45,12 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	logger := api.Logger(log)
 	store, uses := core.Store(env, cfg), core.New(env, cfg, logger)
 	sealer := kms.New(kmsapi.NewFromConfig(cfg), env.Key)
+	stacks := cloudformation.NewFromConfig(cfg)
 	return api.New(api.Config{
-		Apps:     service.NewApps(uses, store, cfn.New(cloudformation.NewFromConfig(cfg), env.Rack)),
+		Apps:     service.NewApps(uses, store, cfn.New(stacks, env.Rack)),
 		Builds:   service.NewBuilds(uses, store),
 		Releases: service.NewReleases(uses, store, sealer),
-		System:   service.NewSystem(env.System(cfg.Region)),
+		System:   service.NewStackSystem(env.System(cfg.Region), cfn.NewRack(stacks, env.Rack)),
 		Auth:     auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
 		Log:      logger,
 		Version:  env.Version,

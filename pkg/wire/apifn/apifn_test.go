@@ -8,12 +8,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/require"
@@ -265,3 +269,77 @@ func BenchmarkGetAppsLambda(b *testing.B) {
 type staticHash []byte
 
 func (h staticHash) PasswordHash(context.Context) ([]byte, error) { return h, nil }
+
+// TestSystemOnTheEmulator: the API describes and updates its rack's own
+// stack, the stack named as the rack; a local API, whose rack has no
+// stack, still describes it (convox login reads it) and says why.
+func TestSystemOnTheEmulator(t *testing.T) {
+	server, env := onEmulator(t, aws.Config{})
+	srv := httptest.NewServer(server)
+	defer srv.Close()
+	client, err := sdk.New(srv.URL, password)
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	sys, err := client.System(ctx)
+	require.NoError(t, err)
+	require.Equal(t, env.Rack, sys.Name)
+	require.Equal(t, "running", sys.Status)
+	require.Equal(t, "test", sys.Version)
+	require.Contains(t, sys.StatusReason, "has no CloudFormation stack named "+env.Rack)
+	_, err = client.SystemUpdate(ctx, sdk.SystemUpdateOptions{Parameters: map[string]string{"Development": "Yes"}})
+	require.Equal(t, rack.ENOTFOUND, rack.ErrorCode(err), "%v", err)
+
+	cf := cloudformation.NewFromConfig(emulatortest.Config(t))
+	_, err = cf.CreateStack(ctx, &cloudformation.CreateStackInput{
+		StackName: aws.String(env.Rack),
+		TemplateBody: aws.String(`{"Parameters": {"Version": {"Type": "String"}, "Architecture": {"Type": "String"}, "Development": {"Type": "String"}},
+		  "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": {"Fn::Sub": "/rack-test/${AWS::StackName}/${Development}"}}}}}`),
+		Parameters: []cftypes.Parameter{
+			{ParameterKey: aws.String("Version"), ParameterValue: aws.String("1.0.0")},
+			{ParameterKey: aws.String("Architecture"), ParameterValue: aws.String("arm64")},
+			{ParameterKey: aws.String("Development"), ParameterValue: aws.String("No")},
+		},
+	})
+	emulatortest.Created(t, err)
+	t.Cleanup(func() {
+		_, _ = cf.DeleteStack(context.Background(), &cloudformation.DeleteStackInput{StackName: aws.String(env.Rack)})
+	})
+	sys = waitSystem(t, client)
+	require.Equal(t, "1.0.0", sys.Version, "the stack's version")
+	require.Equal(t, "CREATE_COMPLETE", sys.StackStatus)
+
+	res, err := client.SystemUpdate(ctx, sdk.SystemUpdateOptions{Parameters: map[string]string{"Development": "Yes"}})
+	require.NoError(t, err)
+	require.Equal(t, []sdk.StackChange{{Action: "Modify", LogicalID: "Logs", Type: "AWS::Logs::LogGroup", Replacement: "Conditional"}}, res.Changes)
+	sys = waitSystem(t, client)
+	require.Equal(t, "UPDATE_COMPLETE", sys.StackStatus)
+	require.Equal(t, "Yes", sys.Parameters["Development"])
+
+	_, err = client.SystemUpdate(ctx, sdk.SystemUpdateOptions{Parameters: map[string]string{"Nope": "1"}})
+	require.Equal(t, rack.EINVALID, rack.ErrorCode(err), "%v", err)
+	_, err = client.SystemUpdate(ctx, sdk.SystemUpdateOptions{Version: "9.9.9"})
+	require.Equal(t, rack.ENOTFOUND, rack.ErrorCode(err), "%v", err)
+	require.Contains(t, err.Error(), "versions/9.9.9/arm64/rack.json")
+}
+
+// waitSystem polls the rack until its stack has settled.
+func waitSystem(t *testing.T, client *sdk.Client) sdk.System {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		sys, err := client.System(ctx)
+		require.NoError(t, err)
+		if sys.StackStatus != "" && !strings.HasSuffix(sys.StackStatus, "_IN_PROGRESS") {
+			return sys
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("rack still %s: %v", sys.StackStatus, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
