@@ -91,6 +91,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		names.EnvWebhooks:       p.webhooks.ValueAsString(),
 		names.EnvCluster:        cmp.cluster.ClusterName(),
 		names.EnvInstancesGroup: cmp.group.AutoScalingGroupName(),
+		names.EnvStackRole:      p.stackRole.ValueAsString(),
 		names.EnvLogLevel: awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
@@ -127,6 +128,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		}))
 	}
 	appResources(stack, name, api)
+	ownStack(stack, name, p, api)
 
 	// Custom resources, answered by the customresources function.
 	// They depend on the table and key the function keeps its answers
@@ -259,6 +261,7 @@ type parameters struct {
 	codeBucket, codePrefix                       awscdk.CfnParameter
 	pointInTimeRecovery, deletionProtection      awscdk.CfnParameter
 	instanceImage, webhooks                      awscdk.CfnParameter
+	stackRole                                    awscdk.CfnParameter
 }
 
 func newParameters(stack awscdk.Stack, version string) parameters {
@@ -297,6 +300,8 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 		webhooks:           str("Webhooks", "Comma-separated URLs that receive the rack's events as JSON POSTs", jsii.String("")),
 		keyRotation:        yesNo("EnvironmentKeyRotation", "Yearly rotation of the key that seals app environments (+$1/month for each of its first two rotations)", "No"),
 		deletionProtection: yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
+		stackRole: str(names.ParamStackRole, "ARN of an IAM role, assumable by CloudFormation, that carries out the updates of this stack made through the rack's API (convox rack update, rack params set); empty: they run with the api function's own permissions, which change no resource (docs/stack.md)",
+			jsii.String("")),
 	}
 }
 
@@ -406,4 +411,58 @@ func appResources(stack awscdk.Stack, name string, fn awslambda.Function) {
 		Actions:   jsii.Strings("logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:DescribeLogGroups"),
 		Resources: jsii.Strings(*logGroups),
 	}))
+}
+
+// ownStack lets fn read and change the rack's own stack, and nothing else
+// of CloudFormation's: describe it, and make, read, execute and delete its
+// change sets, from templates of the artifacts bucket's versions only.
+// CloudFormation reads a template from S3, and Lambda a function's code,
+// with the caller's rights: fn may read the versions there. When the stack
+// names a StackRole, fn may pass that role, and that role only, to
+// CloudFormation; the change then runs with the role's rights.
+func ownStack(stack awscdk.Stack, name string, p parameters, fn awslambda.Function) {
+	rackStack := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudformation"), Resource: jsii.String("stack"), ResourceName: jsii.String(name + "/*"),
+	})
+	changeSets := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudformation"), Resource: jsii.String("changeSet"), ResourceName: jsii.String(name + "-update-*/*"),
+	})
+	bucket := names.ArtifactsBucket(*awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_REGION())
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("cloudformation:DescribeStacks"),
+		Resources: jsii.Strings(*rackStack),
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
+			"cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet"),
+		Resources: jsii.Strings(*rackStack, *changeSets),
+		Conditions: &map[string]any{"StringLikeIfExists": map[string]any{
+			"cloudformation:TemplateUrl": names.ArtifactsURL(*awscdk.Aws_ACCOUNT_ID(), *awscdk.Aws_REGION(), "versions/*"),
+		}},
+	}))
+	// GetTemplateSummary of a template URL names no stack: AWS documents
+	// no resource to scope it to. It reads only what fn may read in S3.
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("cloudformation:GetTemplateSummary"),
+		Resources: jsii.Strings("*"),
+	}))
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":s3:::" + bucket + "/versions/*"),
+	}))
+	hasRole := awscdk.NewCfnCondition(stack, jsii.String("StackRoleGiven"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(p.stackRole.ValueAsString(), jsii.String(""))),
+	})
+	pass := awsiam.NewCfnPolicy(stack, jsii.String("ApiPassesStackRole"), &awsiam.CfnPolicyProps{
+		PolicyName: jsii.String("pass-stack-role"),
+		Roles:      jsii.Strings(*fn.Role().RoleName()),
+		PolicyDocument: map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{map[string]any{
+				"Effect": "Allow", "Action": "iam:PassRole", "Resource": p.stackRole.ValueAsString(),
+				"Condition": map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "cloudformation.amazonaws.com"}},
+			}},
+		},
+	})
+	pass.CfnOptions().SetCondition(hasRole)
 }

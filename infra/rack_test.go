@@ -188,7 +188,8 @@ func TestNoWildcardPermissions(t *testing.T) {
 func unscopable(actions any) bool {
 	for _, a := range asList(actions) {
 		switch a {
-		case "ecr:GetAuthorizationToken", "ecs:DiscoverPollEndpoint", "ec2:DescribeInstances":
+		case "ecr:GetAuthorizationToken", "ecs:DiscoverPollEndpoint", "ec2:DescribeInstances",
+			"cloudformation:GetTemplateSummary": // of a template URL: no stack to name
 		default:
 			return false
 		}
@@ -216,7 +217,7 @@ func jsonEqual(a, b any) bool {
 func TestParametersAndOutputs(t *testing.T) {
 	_, tmpl := synth(t)
 	params := tmpl["Parameters"].(map[string]any)
-	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount", "Webhooks"} {
+	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount", "Webhooks", "StackRole"} {
 		require.Contains(t, params, p)
 	}
 	require.Equal(t, true, params["Password"].(map[string]any)["NoEcho"])
@@ -306,5 +307,50 @@ func TestFunctionsHaveSources(t *testing.T) {
 	require.NoError(t, err)
 	for _, e := range entries {
 		require.True(t, slices.Contains(names.Functions, e.Name()), "functions/%s is not in the stack", e.Name())
+	}
+}
+
+// TestTheAPIChangesItsOwnStackOnly: the api function may describe the rack
+// stack and make, read, execute and delete its change sets, from the
+// artifacts bucket's versions; it may pass the StackRole, when given, to
+// CloudFormation only; no other function may do any of it.
+func TestTheAPIChangesItsOwnStackOnly(t *testing.T) {
+	_, tmpl := synth(t)
+	rackStack := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":cloudformation:", map[string]any{"Ref": "AWS::Region"}, ":",
+		map[string]any{"Ref": "AWS::AccountId"}, ":stack/", map[string]any{"Ref": "AWS::StackName"}, "/*",
+	}}}
+	var changeSetStatements, describeStatements int
+	for id, policy := range resources(tmpl, "AWS::IAM::Policy") {
+		props := policy["Properties"].(map[string]any)
+		roles, _ := json.Marshal(props["Roles"])
+		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			s := st.(map[string]any)
+			actions := asList(s["Action"])
+			switch {
+			case slices.Contains(actions, any("cloudformation:CreateChangeSet")):
+				changeSetStatements++
+				require.Contains(t, string(roles), "ApiServiceRole", "policy %s", id)
+				require.ElementsMatch(t, []any{"cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet"}, actions)
+				require.Len(t, asList(s["Resource"]), 2, "the stack and its change sets")
+				require.Contains(t, asList(s["Resource"]), any(rackStack))
+				require.Contains(t, s["Condition"], "StringLikeIfExists", "templates from the artifacts bucket only")
+			case slices.Contains(actions, any("cloudformation:DescribeStacks")) && jsonEqual(s["Resource"], rackStack):
+				describeStatements++
+				require.Contains(t, string(roles), "ApiServiceRole", "policy %s", id)
+			case slices.Contains(actions, any("iam:PassRole")):
+				require.Equal(t, "ApiPassesStackRole", id)
+				require.Equal(t, "StackRoleGiven", policy["Condition"], "only when the stack names a role")
+				require.Equal(t, map[string]any{"Ref": "StackRole"}, s["Resource"])
+				require.Equal(t, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "cloudformation.amazonaws.com"}}, s["Condition"])
+				require.Contains(t, string(roles), "ApiServiceRole", "policy %s", id)
+			}
+		}
+	}
+	require.Equal(t, 1, changeSetStatements)
+	require.Equal(t, 1, describeStatements)
+	for id, fn := range resources(tmpl, "AWS::Lambda::Function") {
+		env := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		require.Equal(t, map[string]any{"Ref": "StackRole"}, env[names.EnvStackRole], id)
 	}
 }

@@ -14,4 +14,5 @@ const (
 	EnvCluster        = "RACK_CLUSTER"         // the ECS cluster's name
 	EnvInstancesGroup = "RACK_INSTANCES_GROUP" // the Auto Scaling group of the cluster's instances
 	EnvLogLevel       = "RACK_LOG_LEVEL"       // debug, info, warn or error
+	EnvStackRole      = "RACK_STACK_ROLE"      // the role CloudFormation carries out the API's changes of the rack stack with
 )

@@ -160,4 +160,5 @@ const (
 	ParamPassword      = "Password"
 	ParamInstanceType  = "InstanceType"
 	ParamInstanceCount = "InstanceCount"
+	ParamStackRole     = "StackRole"
 )

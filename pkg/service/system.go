@@ -160,6 +160,11 @@ func (s *System) UpdateSystem(ctx context.Context, o SystemUpdateOptions) ([]rac
 	if len(manual) > 0 {
 		return nil, rack.Errorf(rack.EINVALID, "%s: set by the rack with the version (convox rack update VERSION), not as parameters", strings.Join(manual, ", "))
 	}
+	if _, ok := o.Parameters[names.ParamStackRole]; ok {
+		// The API may pass only the role the stack names: letting the API
+		// name another would let the rack password choose its own powers.
+		return nil, rack.Errorf(rack.EINVALID, "%s: the role the rack's updates run with is set with AWS credentials (aws cloudformation update-stack), not through the rack's API", names.ParamStackRole)
+	}
 	if a, ok := o.Parameters[names.ParamArchitecture]; ok && !slices.Contains(architectures, a) {
 		return nil, rack.Errorf(rack.EINVALID, "%s %q: one of %s", names.ParamArchitecture, a, strings.Join(architectures, ", "))
 	}

@@ -120,6 +120,7 @@ func TestUpdateRefusesBadInputAndChangesNothing(t *testing.T) {
 		{service.SystemUpdateOptions{Parameters: map[string]string{"Nope": "1", "Other": "2", "InstanceCount": "1"}}, rack.EINVALID, `rack dev has no parameter "Nope", "Other"`},
 		{service.SystemUpdateOptions{Parameters: map[string]string{"": "1"}}, rack.EINVALID, `rack dev has no parameter ""`},
 		{service.SystemUpdateOptions{Parameters: map[string]string{"CodePrefix": "x/", "Version": "2"}}, rack.EINVALID, "Version, CodePrefix: set by the rack with the version"},
+		{service.SystemUpdateOptions{Parameters: map[string]string{"StackRole": "arn:aws:iam::123456789012:role/admin"}}, rack.EINVALID, "StackRole: the role the rack's updates run with is set with AWS credentials"},
 		{service.SystemUpdateOptions{Version: "../../etc"}, rack.EINVALID, `version "../../etc"`},
 		{service.SystemUpdateOptions{Version: "2.0.0"}, rack.ENOTFOUND, "version 2.0.0 (arm64) has not been uploaded"},
 		{service.SystemUpdateOptions{Parameters: map[string]string{"Architecture": "x86_64"}}, rack.ENOTFOUND, "version 1.0.0 (x86_64) has not been uploaded"},

@@ -27,6 +27,10 @@ type Env struct {
 	Webhooks       string // comma-separated URLs rack events are posted to
 	Cluster        string // the ECS cluster's name
 	InstancesGroup string // the Auto Scaling group of the cluster's instances
+	// StackRole is the service role CloudFormation carries out the API's
+	// changes of the rack stack with; empty, they run with the api
+	// function's own permissions.
+	StackRole string
 }
 
 // ReadEnv reads an Env. Every variable in required must be set; the
@@ -43,6 +47,7 @@ func ReadEnv(getenv func(string) string, required ...string) (Env, error) {
 		Webhooks:       getenv(names.EnvWebhooks),
 		Cluster:        getenv(names.EnvCluster),
 		InstancesGroup: getenv(names.EnvInstancesGroup),
+		StackRole:      getenv(names.EnvStackRole),
 	}
 	var missing []string
 	for _, name := range required {

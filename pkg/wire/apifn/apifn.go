@@ -46,11 +46,13 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	store, uses := core.Store(env, cfg), core.New(env, cfg, logger)
 	sealer := kms.New(kmsapi.NewFromConfig(cfg), env.Key)
 	stacks := cloudformation.NewFromConfig(cfg)
+	own := cfn.NewRack(stacks, env.Rack)
+	own.Role = env.StackRole
 	return api.New(api.Config{
 		Apps:     service.NewApps(uses, store, cfn.New(stacks, env.Rack)),
 		Builds:   service.NewBuilds(uses, store),
 		Releases: service.NewReleases(uses, store, sealer),
-		System:   service.NewStackSystem(env.System(cfg.Region), cfn.NewRack(stacks, env.Rack)),
+		System:   service.NewStackSystem(env.System(cfg.Region), own),
 		Auth:     auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
 		Log:      logger,
 		Version:  env.Version,
