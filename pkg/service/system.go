@@ -143,30 +143,8 @@ var reserved = []string{names.ParamVersion, names.ParamCodeBucket, names.ParamCo
 // is changing already is ECONFLICT. Nothing to change (the version running
 // already, values as they are) returns no changes and starts nothing.
 func (s *System) UpdateSystem(ctx context.Context, o SystemUpdateOptions) ([]rack.StackChange, error) {
-	if len(o.Parameters) == 0 && o.Version == "" {
-		return nil, rack.Errorf(rack.EINVALID, "nothing to update: give parameters, a version or both")
-	}
-	if o.Version != "" {
-		if err := rack.ValidateVersion(o.Version); err != nil {
-			return nil, err
-		}
-	}
-	var manual []string
-	for _, p := range reserved {
-		if _, ok := o.Parameters[p]; ok {
-			manual = append(manual, p)
-		}
-	}
-	if len(manual) > 0 {
-		return nil, rack.Errorf(rack.EINVALID, "%s: set by the rack with the version (convox rack update VERSION), not as parameters", strings.Join(manual, ", "))
-	}
-	if _, ok := o.Parameters[names.ParamStackRole]; ok {
-		// The API may pass only the role the stack names: letting the API
-		// name another would let the rack password choose its own powers.
-		return nil, rack.Errorf(rack.EINVALID, "%s: the role the rack's updates run with is set with AWS credentials (aws cloudformation update-stack), not through the rack's API", names.ParamStackRole)
-	}
-	if a, ok := o.Parameters[names.ParamArchitecture]; ok && !slices.Contains(architectures, a) {
-		return nil, rack.Errorf(rack.EINVALID, "%s %q: one of %s", names.ParamArchitecture, a, strings.Join(architectures, ", "))
+	if err := validateUpdate(o); err != nil {
+		return nil, err
 	}
 	if s.stack == nil {
 		return nil, rack.Errorf(rack.ENOTFOUND, "rack %s: this API has no stack to update", s.sys.Name)
@@ -220,7 +198,7 @@ func (s *System) UpdateSystem(ctx context.Context, o SystemUpdateOptions) ([]rac
 	if newCode {
 		bucket, prefix := tmpl.Parameters[names.ParamCodeBucket], tmpl.Parameters[names.ParamCodePrefix]
 		if bucket == "" || prefix == "" {
-			return nil, rack.Errorf(rack.ENOTFOUND, "the template of version %s at %s does not say where its code is (no defaults for %s and %s): upload the version again with `convox rack update` from its source", version, tmpl.URL, names.ParamCodeBucket, names.ParamCodePrefix)
+			return nil, rack.Errorf(rack.ENOTFOUND, "the template of version %s at %s does not say where its code is (no defaults for %s and %s): upload the version again with the installer, from a source tree of that version", version, tmpl.URL, names.ParamCodeBucket, names.ParamCodePrefix)
 		}
 		u.TemplateURL = tmpl.URL
 		u.Values[names.ParamVersion], u.Values[names.ParamCodeBucket], u.Values[names.ParamCodePrefix] = version, bucket, prefix
@@ -245,6 +223,37 @@ func (s *System) UpdateSystem(ctx context.Context, o SystemUpdateOptions) ([]rac
 		changes = []rack.StackChange{}
 	}
 	return changes, nil
+}
+
+// validateUpdate refuses what no stack could take: no change, a malformed
+// version or architecture, and the parameters the rack sets itself.
+func validateUpdate(o SystemUpdateOptions) error {
+	if len(o.Parameters) == 0 && o.Version == "" {
+		return rack.Errorf(rack.EINVALID, "nothing to update: give parameters, a version or both")
+	}
+	if o.Version != "" {
+		if err := rack.ValidateVersion(o.Version); err != nil {
+			return err
+		}
+	}
+	var manual []string
+	for _, p := range reserved {
+		if _, ok := o.Parameters[p]; ok {
+			manual = append(manual, p)
+		}
+	}
+	if len(manual) > 0 {
+		return rack.Errorf(rack.EINVALID, "%s: set by the rack with the version (convox rack update VERSION), not as parameters", strings.Join(manual, ", "))
+	}
+	if _, ok := o.Parameters[names.ParamStackRole]; ok {
+		// The API may pass only the role the stack names: letting the API
+		// name another would let the rack password choose its own powers.
+		return rack.Errorf(rack.EINVALID, "%s: the role the rack's updates run with is set with AWS credentials (aws cloudformation update-stack), not through the rack's API", names.ParamStackRole)
+	}
+	if a, ok := o.Parameters[names.ParamArchitecture]; ok && !slices.Contains(architectures, a) {
+		return rack.Errorf(rack.EINVALID, "%s %q: one of %s", names.ParamArchitecture, a, strings.Join(architectures, ", "))
+	}
+	return nil
 }
 
 // notUpdatable is the conflict of a change asked of a stack that cannot

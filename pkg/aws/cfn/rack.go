@@ -190,10 +190,14 @@ func (r *Rack) ChangeRackStack(ctx context.Context, u rack.RackStackUpdate) ([]r
 			return []rack.StackChange{}, nil
 		}
 		return nil, rack.Errorf(rack.EINVALID, "CloudFormation refused the change: %s", reason)
-	case set.ExecutionStatus != types.ExecutionStatusAvailable:
+	case set.ExecutionStatus == types.ExecutionStatusExecuteInProgress, set.ExecutionStatus == types.ExecutionStatusExecuteComplete,
+		set.ExecutionStatus == types.ExecutionStatusExecuteFailed:
 		// Executed already (a retry after the first answer was lost), or
 		// executing: its changes are the answer.
 		return set.changes, nil
+	case set.ExecutionStatus != types.ExecutionStatusAvailable:
+		// OBSOLETE: the stack changed after the set was made.
+		return nil, rack.Errorf(rack.ECONFLICT, "the change set %s of rack %s can no longer be executed (%s): the rack changed meanwhile; send the request again", name, r.name, set.ExecutionStatus)
 	}
 	_, err = r.cfn.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{
 		StackName: aws.String(r.name), ChangeSetName: aws.String(name), ClientRequestToken: aws.String(name),

@@ -226,6 +226,12 @@ func TestWireRackRefusals(t *testing.T) {
 			}
 			return changeSetAnswer("CREATE_IN_PROGRESS", "UNAVAILABLE", "", "", "")
 		}, rack.ECONFLICT, "send the same request again"},
+		{"a change set made obsolete", func(action string, _ int) answer {
+			if action == "CreateChangeSet" {
+				return apiError("AlreadyExistsException", "ChangeSet [x] already exists")
+			}
+			return changeSetAnswer("CREATE_COMPLETE", "OBSOLETE", "", "", "")
+		}, rack.ECONFLICT, "the rack changed meanwhile"},
 		{"throttled", func(action string, _ int) answer {
 			if action == "DescribeStacks" {
 				return rackStack("UPDATE_COMPLETE", "2026-11-02T10:00:00Z")
