@@ -18,49 +18,6 @@ import (
 	"github.com/rackhq/rack/pkg/rack"
 )
 
-// Params returns a rack's stack parameters (NoEcho ones as CloudFormation
-// masks them).
-func (i *Installer) Params(ctx context.Context, name string) (map[string]string, error) {
-	stack, err := i.describe(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, p := range stack.Parameters {
-		out[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
-	}
-	return out, nil
-}
-
-// SetParams updates a rack's stack with new values for some parameters,
-// keeping the template and every other value. It reports false when
-// nothing changed.
-func (i *Installer) SetParams(ctx context.Context, name string, values map[string]string) (bool, error) {
-	stack, err := i.describe(ctx, name)
-	if err != nil {
-		return false, err
-	}
-	var keep []string
-	known := map[string]bool{}
-	for _, p := range stack.Parameters {
-		known[aws.ToString(p.ParameterKey)] = true
-		keep = append(keep, aws.ToString(p.ParameterKey))
-	}
-	for k := range values {
-		if !known[k] {
-			return false, rack.Errorf(rack.EINVALID, "rack %s has no parameter %s", name, k)
-		}
-	}
-	start := time.Now()
-	_, err = i.CFN.UpdateStack(ctx, &cloudformation.UpdateStackInput{
-		StackName:           aws.String(name),
-		UsePreviousTemplate: aws.Bool(true),
-		Parameters:          stackParams(values, keep),
-		Capabilities:        []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
-	})
-	return i.finishUpdate(ctx, name, start, err)
-}
-
 // Uninstall deletes a rack's app stacks, then the rack stack, then, when no
 // rack is left in the region, the artifacts bucket: nothing is left behind.
 // The stacks empty their own buckets and repositories on the way out.

@@ -11,6 +11,11 @@
 //	    on an emulator, which emits no AWS events, hands each new status of
 //	    the rack's app stacks to its releases function, as CloudFormation's
 //	    events would (make dev runs it beside the dev rack)
+//	rackdev update-rack -name NAME -template FILE -code DIR -arch ARCH -version V
+//	    updates a rack to a source tree's build with AWS credentials, as make
+//	    dev does on a re-run (a user runs convox rack update, through the
+//	    rack's API, once the version is uploaded; on the emulator a request
+//	    whose update replaces the api function itself is cut off)
 //
 // It reads AWS configuration as the AWS CLI does (profiles, AWS_ENDPOINT_URL).
 package main
@@ -30,9 +35,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	rackevents "github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/auth"
+	"github.com/rackhq/rack/pkg/install"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/wire"
 	"github.com/rackhq/rack/pkg/wire/apifn"
@@ -42,7 +50,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(fmt.Errorf("usage: rackdev api|export-env|relay"))
+		fail(fmt.Errorf("usage: rackdev api|export-env|relay|update-rack"))
 	}
 	var err error
 	switch os.Args[1] {
@@ -52,6 +60,8 @@ func main() {
 		err = exportEnv(os.Args[2:])
 	case "relay":
 		err = relay(os.Args[2:])
+	case "update-rack":
+		err = updateRack(os.Args[2:])
 	default:
 		err = fmt.Errorf("rackdev: no command %q", os.Args[1])
 	}
@@ -220,4 +230,38 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// updateRack updates a rack's stack to a build's template and code.
+func updateRack(args []string) error {
+	flags := flag.NewFlagSet("update-rack", flag.ContinueOnError)
+	var o install.Options
+	flags.StringVar(&o.Name, "name", "", "the rack")
+	flags.StringVar(&o.Template, "template", "", "the rack template")
+	flags.StringVar(&o.CodeDir, "code", "", "the directory of the functions' zips")
+	flags.StringVar(&o.Arch, "arch", "arm64", "arm64 or x86_64")
+	flags.StringVar(&o.Version, "version", "dev", "the version to call it")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	inst := &install.Installer{
+		CFN:    cloudformation.NewFromConfig(cfg),
+		S3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil }),
+		STS:    sts.NewFromConfig(cfg),
+		Region: cfg.Region,
+		Events: os.Stdout,
+	}
+	changed, err := inst.Update(ctx, o)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", o.Name, err)
+	}
+	if !changed {
+		fmt.Println("No changes")
+	}
+	return nil
 }
