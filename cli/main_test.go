@@ -126,6 +126,7 @@ func (tm *term) run(stdin string, args ...string) result {
 			}
 			return exec.Command("sh", "-c", editor+` "$1"`, "editor", file).Run()
 		},
+		companion: func() (string, error) { return "", fmt.Errorf("no convox-aws in these tests") },
 	}
 	code := run(args, io)
 	return result{code, stdout.String(), stderr.String()}

@@ -329,7 +329,7 @@ const companionName = "convox-aws"
 // companion runs convox-aws (beside this program, else on the PATH) on one
 // request; its progress lines go to the command's output.
 func (r *call) companion(req companion.Request) (companion.Reply, error) {
-	bin, err := companionPath()
+	bin, err := r.cliIO.companion()
 	if err != nil {
 		return companion.Reply{}, err
 	}

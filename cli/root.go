@@ -33,13 +33,15 @@ type cliIO struct {
 	home           func() (string, error)
 	// editor runs an editor on a file, attached to the terminal.
 	editor func(editor, file string) error
+	// companion finds convox-aws.
+	companion func() (string, error)
 }
 
 func newIO(stdin *os.File, stdout, stderr io.Writer, getenv func(string) string) *cliIO {
 	return &cliIO{
 		stdin: stdin, stdinIsTTY: isTerminal(stdin), stdout: stdout, stderr: stderr, getenv: getenv,
 		now: time.Now, http: &http.Client{Timeout: 60 * time.Second}, sleep: func(time.Duration) { time.Sleep(pollInterval) },
-		home: os.UserHomeDir, editor: runEditor,
+		home: os.UserHomeDir, editor: runEditor, companion: companionPath,
 	}
 }
 
