@@ -172,6 +172,17 @@ func TestVersionHelpAndErrors(t *testing.T) {
 	require.True(t, strings.HasPrefix(help.stdout, "convox api get          query the rack api\n"), help.stdout)
 	require.NotContains(t, help.stdout, "completion")
 	tm.ok("", []string{"help"}, help.stdout, "")
+	tm.ok("", []string{"apps", "delete", "--help"}, lines(
+		"USAGE",
+		"  convox apps delete <app>",
+		"",
+		"DESCRIPTION",
+		"  delete an app",
+		"",
+		"OPTIONS",
+		"  --rack <rack>  -r  rack name",
+		"  --wait         -w  wait for completion",
+	), "")
 	// Convox shows help for a command it does not know; so does Rack, but
 	// a typo in a script fails.
 	tm.fails("", []string{"bogus"}, help.stdout, "ERROR: unknown command: bogus\n")

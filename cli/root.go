@@ -174,7 +174,7 @@ func helpAll(w io.Writer, root *cobra.Command) {
 func helpCommand(w io.Writer, cmd *cobra.Command) {
 	usage := strings.TrimPrefix(cmd.Use, cmd.Name())
 	fmt.Fprintf(w, "USAGE\n  %s%s\n\nDESCRIPTION\n  %s\n\nOPTIONS\n", cmd.CommandPath(), usage, cmd.Short)
-	var rows [][2]string
+	var rows [][3]string
 	add := func(f *pflag.Flag) {
 		if f.Hidden || f.Name == "help" {
 			return
@@ -186,16 +186,16 @@ func helpCommand(w io.Writer, cmd *cobra.Command) {
 		if f.Value.Type() != "bool" {
 			long += " <" + f.Name + ">"
 		}
-		rows = append(rows, [2]string{long, strings.TrimSpace(short + "  " + f.Usage)})
+		rows = append(rows, [3]string{long, short, f.Usage})
 	}
 	cmd.NonInheritedFlags().VisitAll(add)
 	cmd.InheritedFlags().VisitAll(add)
-	slices.SortFunc(rows, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
-	width := 0
+	slices.SortFunc(rows, func(a, b [3]string) int { return strings.Compare(a[0], b[0]) })
+	long, short := 0, 0
 	for _, r := range rows {
-		width = max(width, len(r[0]))
+		long, short = max(long, len(r[0])), max(short, len(r[1]))
 	}
 	for _, r := range rows {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, r[0], r[1])
+		fmt.Fprintf(w, "  %-*s  %-*s  %s\n", long, r[0], short, r[1], r[2])
 	}
 }
