@@ -103,6 +103,28 @@ func (s settings) remember(name, host string) error {
 	return s.setKey("racks", host, name)
 }
 
+// forget drops a rack that is gone: its name, its password and, when it
+// was current, the current rack.
+func (s settings) forget(name string) error {
+	racks, err := s.readMap("self-managed")
+	if err != nil {
+		return err
+	}
+	host, ok := racks[name]
+	if !ok {
+		return nil
+	}
+	for file, key := range map[string]string{"self-managed": name, "racks": host, "auth": host} {
+		if err := s.setKey(file, key, ""); err != nil {
+			return err
+		}
+	}
+	if cur, err := s.read("host"); err != nil || cur != host {
+		return err
+	}
+	return s.write("host", nil)
+}
+
 // readPassword reads the password from the terminal without echo, after
 // Convox's prompt, or as one line of stdin when it is not a terminal.
 func (r *call) readPassword() (string, error) {

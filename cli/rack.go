@@ -176,7 +176,9 @@ func (c *cli) rackCommands(root *cobra.Command) {
 			return err
 		}
 		if s, err := r.settings(); err == nil {
-			_ = s.setKey("self-managed", name, "")
+			if err := s.forget(name); err != nil {
+				return err
+			}
 		}
 		r.Writef("Rack %s is uninstalled\n", name)
 		return nil

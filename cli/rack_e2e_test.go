@@ -206,6 +206,8 @@ func TestRackOnTheEmulator(t *testing.T) {
 	stdout, _ = ok("rack", "uninstall", "aws", name, "--force")
 	require.True(t, strings.HasPrefix(stdout, "The following stacks will be deleted:\n  "+names.AppStack(name, "leftover")+"\n  "+name+"\n"), stdout)
 	require.True(t, strings.HasSuffix(stdout, "Rack "+name+" is uninstalled\n"), stdout)
+	stdout, _ = ok("racks")
+	require.Equal(t, "NAME  STATUS\n", stdout, "an uninstalled rack is forgotten")
 	nothingLeft(t, name)
 }
 
