@@ -192,6 +192,7 @@ func TestVersionHelpAndErrors(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"version", "x"}, "ERROR: 0 args required\n"},
+		{[]string{"help", "a", "b"}, "ERROR: no more than 1 arg expected\n"},
 		{[]string{"--nope"}, "ERROR: unknown flag: --nope\n"},
 		{[]string{"apps", "-x"}, "ERROR: unknown flag: -x\n"},
 		{[]string{"apps", "delete"}, "ERROR: 1 arg required\n"},
