@@ -8,6 +8,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -116,8 +117,20 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Parse reads and checks a convox.yml. Its error is Errors, listing every
-// problem found.
+// interpolation is ${NAME} in a manifest, as Convox finds it.
+var interpolation = regexp.MustCompile(`\$\{([^}]*?)\}`)
+
+// Load reads and checks a convox.yml as Convox does: every ${NAME} in the
+// text is first replaced by the value of NAME in env (the app's
+// environment), or by nothing when NAME is not there.
+func Load(data []byte, env map[string]string) (Manifest, error) {
+	return Parse(interpolation.ReplaceAllFunc(data, func(m []byte) []byte {
+		return []byte(env[string(m[2:len(m)-1])])
+	}))
+}
+
+// Parse reads and checks a convox.yml as it is, ${NAME} and all. Its error
+// is Errors, listing every problem found.
 func Parse(data []byte) (Manifest, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

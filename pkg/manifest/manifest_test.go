@@ -130,6 +130,28 @@ timers:
 	require.Equal(t, []manifest.Timer{{Name: "cleanup", Schedule: "0 3 * * ?", Command: "bin/cleanup", Service: "web"}}, m.Timers)
 }
 
+func TestInterpolation(t *testing.T) {
+	data := []byte("services:\n  web:\n    image: ${IMAGE}:${TAG}\n    port: ${PORT}\n    domain: ${HOST}\n")
+	m, err := manifest.Load(data, map[string]string{"IMAGE": "nginx", "TAG": "1.27", "PORT": "8080", "HOST": "web.example.org"})
+	require.NoError(t, err)
+	web, _ := m.Service("web")
+	require.Equal(t, "nginx:1.27", web.Image)
+	require.Equal(t, 8080, web.Port.Port)
+	require.Equal(t, []string{"web.example.org"}, web.Domains)
+
+	// A name the environment lacks becomes nothing, as in Convox.
+	m, err = manifest.Load([]byte("services:\n  web:\n    image: nginx${TAG}\n"), nil)
+	require.NoError(t, err)
+	web, _ = m.Service("web")
+	require.Equal(t, "nginx", web.Image)
+
+	// Parse leaves the text as it is.
+	m, err = manifest.Parse([]byte("services:\n  web:\n    image: nginx:${TAG}\n"))
+	require.NoError(t, err)
+	web, _ = m.Service("web")
+	require.Equal(t, "nginx:${TAG}", web.Image)
+}
+
 func TestMergeKeys(t *testing.T) {
 	m, err := manifest.Parse([]byte(`
 services:
@@ -211,15 +233,15 @@ func TestAliasExpansionIsBounded(t *testing.T) {
 	require.Contains(t, es.Error(), "the manifest's aliases and merge keys expand to more than 65536 keys")
 }
 
-// FuzzParse: any input is a manifest or a list of errors, each with a
+// FuzzParse: any input, with any value of ${X}, is a manifest or a list of errors, each with a
 // message; nothing panics, and a manifest's services all have a name, a
 // build or an image, and a sane scale.
 func FuzzParse(f *testing.F) {
-	f.Add([]byte("services:\n  web:\n    port: 3000\n"))
-	f.Add([]byte("services:\n  web: &a {build: ., scale: 1-3}\n  b: {<<: *a, image: x}\ntimers:\n  t: {schedule: '* * * * ?', command: c, service: web}\n"))
-	f.Add([]byte("a: &a [*a]\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := manifest.Parse(data)
+	f.Add([]byte("services:\n  web:\n    port: ${X}\n"), "3000")
+	f.Add([]byte("services:\n  web: &a {build: ., scale: 1-3}\n  b: {<<: *a, image: x}\ntimers:\n  t: {schedule: '* * * * ?', command: c, service: web}\n"), "")
+	f.Add([]byte("a: &a [*a]\n"), "}")
+	f.Fuzz(func(t *testing.T, data []byte, x string) {
+		m, err := manifest.Load(data, map[string]string{"X": x})
 		if err != nil {
 			es, ok := manifest.IsErrors(err)
 			require.True(t, ok, "%T", err)
