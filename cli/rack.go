@@ -339,22 +339,38 @@ func (r *call) companion(req companion.Request) (companion.Reply, error) {
 	if err != nil {
 		return companion.Reply{}, err
 	}
-	var out bytes.Buffer
 	cmd := exec.Command(bin)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &out, r.out
-	runErr := cmd.Run()
+	cmd.Stdin, cmd.Stderr = bytes.NewReader(in), r.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return companion.Reply{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return companion.Reply{}, fmt.Errorf("%s: %w", companionName, err)
+	}
 	var reply companion.Reply
-	if err := json.Unmarshal(out.Bytes(), &reply); err != nil {
-		if runErr != nil {
-			return reply, fmt.Errorf("%s: %w", companionName, runErr)
+	answered := false
+	lines := bufio.NewScanner(stdout)
+	lines.Buffer(make([]byte, 64*1024), 4<<20)
+	for lines.Scan() {
+		var line companion.Reply
+		if err := json.Unmarshal(lines.Bytes(), &line); err != nil {
+			continue // not ours: nothing but JSON lines is expected
 		}
-		return reply, fmt.Errorf("%s: unreadable answer: %w", companionName, err)
+		if line.Progress != "" {
+			r.Writef("%s\n", line.Progress)
+			continue
+		}
+		reply, answered = line, true
 	}
-	if reply.Error != "" {
+	runErr := cmd.Wait()
+	switch {
+	case reply.Error != "":
 		return reply, rack.Errorf(coalesce(reply.Code, rack.EINTERNAL), "%s", reply.Error)
-	}
-	if runErr != nil {
+	case runErr != nil:
 		return reply, fmt.Errorf("%s: %w", companionName, runErr)
+	case !answered:
+		return reply, fmt.Errorf("%s: no answer", companionName)
 	}
 	return reply, nil
 }

@@ -5,12 +5,15 @@
 // of its own so that the AWS SDK's start-up cost is paid only by those two
 // commands, not by every `convox` run.
 //
-// It reads one request as JSON on stdin, writes the stack's progress lines
-// on stderr, and answers with one JSON value on stdout: the result, or
-// {"error": "...", "code": "..."} with exit status 1.
+// It reads one request as JSON on stdin and writes JSON lines on stdout:
+// {"progress": "..."} for each line of the stack's progress, then the
+// answer, or {"error": "...", "code": "..."} with exit status 1. Stderr is
+// left to diagnostics (the AWS SDK's warnings), which convox passes on to
+// its own stderr.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +21,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -32,11 +36,13 @@ import (
 )
 
 func main() {
-	res, err := serve(context.Background(), os.Stdin, os.Stderr)
+	out := &lines{enc: json.NewEncoder(os.Stdout)}
+	res, err := serve(context.Background(), os.Stdin, out)
 	if err != nil {
 		res = companion.Reply{Error: err.Error(), Code: rack.ErrorCode(err)}
 	}
-	_ = json.NewEncoder(os.Stdout).Encode(res)
+	out.flush()
+	_ = out.enc.Encode(res)
 	if err != nil {
 		os.Exit(1)
 	}
@@ -107,4 +113,37 @@ func apiHost(cfg aws.Config, outputs map[string]string) string {
 		return strings.TrimSuffix(*cfg.BaseEndpoint, "/") + "/_aws/execute-api/" + outputs["ApiId"] + "/$default"
 	}
 	return outputs["ApiUrl"]
+}
+
+// lines turns what is written to it into {"progress": line} JSON lines.
+type lines struct {
+	mu      sync.Mutex
+	enc     *json.Encoder
+	partial []byte
+}
+
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if err := l.enc.Encode(companion.Reply{Progress: string(l.partial[:i])}); err != nil {
+			return 0, err
+		}
+		l.partial = l.partial[i+1:]
+	}
+}
+
+// flush sends a last line without its newline.
+func (l *lines) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.partial) > 0 {
+		_ = l.enc.Encode(companion.Reply{Progress: string(l.partial)})
+		l.partial = nil
+	}
 }

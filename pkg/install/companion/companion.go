@@ -25,8 +25,10 @@ const (
 	OpUninstall = "uninstall" // delete a rack, its apps' stacks and what they hold
 )
 
-// Reply answers a Request.
+// Reply answers a Request. The companion first sends one Reply with only
+// Progress set for each line of progress, then the answer.
 type Reply struct {
+	Progress string   `json:"progress,omitempty"` // a line of progress, for the user
 	Host     string   `json:"host,omitempty"`     // OpInstall: where the API answers
 	Password string   `json:"password,omitempty"` // OpInstall: the API password (generated when none was given)
 	Stacks   []string `json:"stacks,omitempty"`   // OpDoomed: what OpUninstall deletes, in order
