@@ -12,7 +12,7 @@ func (c *cli) api(root *cobra.Command) {
 		}
 		raw, err := client.Get(r.ctx(), r.Arg(0))
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return writeJSON(r.out, raw)
 	})

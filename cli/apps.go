@@ -19,7 +19,7 @@ func (c *cli) apps(root *cobra.Command) {
 		}
 		apps, err := client.AppList(r.ctx())
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return r.Show(apps, func() error {
 			t := r.Table("APP", "STATUS", "RELEASE")
@@ -44,7 +44,7 @@ func (c *cli) apps(root *cobra.Command) {
 		}
 		r.Startf("Creating %s", app)
 		if _, err := client.AppCreate(r.ctx(), app); err != nil {
-			return explain(err)
+			return err
 		}
 		if r.Bool("wait") {
 			if _, err := r.waitApp(client, app, rack.AppRunning); err != nil {
@@ -62,7 +62,7 @@ func (c *cli) apps(root *cobra.Command) {
 		}
 		r.Startf("Deleting %s", app)
 		if _, err := client.AppDelete(r.ctx(), app); err != nil {
-			return explain(err)
+			return err
 		}
 		if r.Bool("wait") {
 			if _, err := r.waitApp(client, app, ""); err != nil {
@@ -79,7 +79,7 @@ func (c *cli) apps(root *cobra.Command) {
 		}
 		a, err := client.AppGet(r.ctx(), coalesce(r.Arg(0), r.App()))
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return r.Show(a, func() error {
 			i := r.Info()
@@ -118,7 +118,7 @@ func (c *cli) waitApp(client *sdk.Client, name string, want rack.AppStatus) (sdk
 		case want == "" && rack.IsCode(err, rack.ENOTFOUND):
 			return sdk.App{}, nil
 		case err != nil:
-			return sdk.App{}, explain(err)
+			return sdk.App{}, err
 		case a.Status == string(want):
 			return a, nil
 		case a.Status == string(rack.AppFailed):

@@ -17,7 +17,7 @@ func (c *cli) builds(root *cobra.Command) {
 		}
 		bs, err := newest(r, func(p rack.Page) ([]sdk.Build, string, error) { return client.BuildListPage(r.ctx(), r.App(), p) })
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return r.Show(bs, func() error {
 			t := r.Table("ID", "STATUS", "RELEASE", "STARTED", "ELAPSED", "DESCRIPTION")
@@ -35,7 +35,7 @@ func (c *cli) builds(root *cobra.Command) {
 		}
 		b, err := client.BuildGet(r.ctx(), r.App(), r.Arg(0))
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return r.Show(b, func() error {
 			i := r.Info()

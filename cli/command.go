@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/rackhq/rack/pkg/sdk"
 )
 
 // A command is declared as Convox declares its own: a full name, a
@@ -142,6 +144,8 @@ type call struct {
 	out io.Writer
 	// stdout is the real stdout, where --id prints the id.
 	stdout io.Writer
+	// rackClient is the client Rack made.
+	rackClient *sdk.Client
 }
 
 // Arg is the i-th argument, or "".
@@ -168,12 +172,6 @@ func (r *call) Bool(name string) bool {
 func (r *call) Int(name string) int {
 	v, _ := r.cmd.Flags().GetInt(name)
 	return v
-}
-
-// Changed says whether a flag was given.
-func (r *call) Changed(name string) bool {
-	f := r.cmd.Flags().Lookup(name)
-	return f != nil && f.Changed
 }
 
 // ID ends a command that made something with an id: under --id the id

@@ -259,19 +259,24 @@ func (r *call) App() string {
 	return ""
 }
 
-// Rack is the API client of the rack a command acts on.
+// Rack is the API client of the rack a command acts on, made on first use
+// (finding the rack reads the settings).
 func (r *call) Rack() (*sdk.Client, error) {
-	client, err := r.client()
-	if err != nil {
-		return nil, err
+	if r.rackClient == nil {
+		client, err := r.client()
+		if err != nil {
+			return nil, err
+		}
+		r.rackClient = client
 	}
-	return client, nil
+	return r.rackClient, nil
 }
 
 // ctx is the context of one command.
 func (c *cli) ctx() context.Context { return context.Background() }
 
-// explain turns an unauthorized answer into advice.
+// explain turns an unauthorized answer into advice; run applies it to every
+// error a command returns.
 func explain(err error) error {
 	if rack.IsCode(err, rack.EUNAUTHORIZED) {
 		return fmt.Errorf("%w (run `convox login` again)", err)

@@ -111,7 +111,7 @@ func (r *call) environment() (map[string]string, error) {
 	}
 	env, err := client.EnvironmentGet(r.ctx(), r.App())
 	if err != nil {
-		return nil, explain(err)
+		return nil, err
 	}
 	return env, nil
 }
@@ -199,7 +199,7 @@ func (r *call) release(env map[string]string, doing string) error {
 	r.Startf("%s", doing)
 	rel, err := client.ReleaseCreate(r.ctx(), r.App(), sdk.ReleaseCreateOptions{Env: &env})
 	if err != nil {
-		return explain(err)
+		return err
 	}
 	r.OK()
 	r.Writef("Release: %s\n", rel.ID)

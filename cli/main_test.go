@@ -144,6 +144,19 @@ func (tm *term) login() {
 	tm.ok("", []string{"login", tm.rack.url, "-p", testPassword}, "Authenticating with "+tm.rack.url+"... OK\n", "")
 }
 
+// loggedIn is a term logged in to a new rack "dev"; with app, that app is
+// created there too.
+func loggedIn(t *testing.T, app string) (*rackServer, *term) {
+	t.Helper()
+	r := newRackServer(t)
+	tm := newTerm(t, r)
+	tm.login()
+	if app != "" {
+		tm.ok("", []string{"apps", "create", app}, "Creating "+app+"... OK\n", "")
+	}
+	return r, tm
+}
+
 // fails runs a command that must fail with exactly this output.
 func (tm *term) fails(stdin string, args []string, stdout, stderr string) {
 	tm.t.Helper()
@@ -350,10 +363,7 @@ func TestRackSelection(t *testing.T) {
 }
 
 func TestAppFromProjectDirectory(t *testing.T) {
-	r := newRackServer(t)
-	tm := newTerm(t, r)
-	tm.login()
-	tm.ok("", []string{"apps", "create", "myapp"}, "Creating myapp... OK\n", "")
+	_, tm := loggedIn(t, "myapp")
 	tm.ok("", []string{"env", "set", "A=1", "-a", "myapp"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
 
 	dir := filepath.Join(t.TempDir(), "checkout")
@@ -374,9 +384,7 @@ func TestAppFromProjectDirectory(t *testing.T) {
 }
 
 func TestApps(t *testing.T) {
-	r := newRackServer(t)
-	tm := newTerm(t, r)
-	tm.login()
+	r, tm := loggedIn(t, "")
 	tm.onSleep = r.settle
 
 	tm.ok("", []string{"apps"}, "APP  STATUS  RELEASE\n", "")
@@ -408,10 +416,7 @@ func TestApps(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
-	r := newRackServer(t)
-	tm := newTerm(t, r)
-	tm.login()
-	tm.ok("", []string{"apps", "create", "myapp"}, "Creating myapp... OK\n", "")
+	_, tm := loggedIn(t, "myapp")
 
 	tm.ok("", []string{"env", "-a", "myapp"}, "\n", "")
 	tm.ok("", []string{"env", "set", "B=x=y", "A=1", "-a", "myapp"}, "Setting A, B... OK\nRelease: RAAAAAAAAAB\n", "")
@@ -435,10 +440,7 @@ func TestEnv(t *testing.T) {
 }
 
 func TestEnvEdit(t *testing.T) {
-	r := newRackServer(t)
-	tm := newTerm(t, r)
-	tm.login()
-	tm.ok("", []string{"apps", "create", "web"}, "Creating web... OK\n", "")
+	r, tm := loggedIn(t, "web")
 	tm.ok("", []string{"env", "set", "A=1", "-a", "web"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
 	multi := map[string]string{"A": "1", "KEY": "line one\nline two"}
 	_, err := r.store.CreateRelease(context.Background(), rack.Release{App: "web", ID: "RAAAAAAAAAZ", Status: rack.ReleaseCreated, Env: sealed(t, multi)})
@@ -463,10 +465,7 @@ func TestEnvEdit(t *testing.T) {
 }
 
 func TestBuildsAndReleases(t *testing.T) {
-	r := newRackServer(t)
-	tm := newTerm(t, r)
-	tm.login()
-	tm.ok("", []string{"apps", "create", "myapp"}, "Creating myapp... OK\n", "")
+	r, tm := loggedIn(t, "myapp")
 	tm.ok("", []string{"builds", "-a", "myapp"}, "ID  STATUS  RELEASE  STARTED  ELAPSED  DESCRIPTION\n", "")
 	tm.ok("", []string{"releases", "-a", "myapp"}, "ID  STATUS  BUILD  CREATED  DESCRIPTION\n", "")
 
@@ -532,9 +531,7 @@ func TestBuildsAndReleases(t *testing.T) {
 
 func TestRackParamsAndUpdate(t *testing.T) {
 	version = "1.2.3"
-	r := newRackServer(t)
-	tm := newTerm(t, r)
-	tm.login()
+	r, tm := loggedIn(t, "")
 	tm.ok("", []string{"rack", "params"}, lines(
 		"Architecture   arm64",
 		"InstanceCount  0",
@@ -569,6 +566,17 @@ func TestRackParamsAndUpdate(t *testing.T) {
 		"Updating parameters... ",
 		"Modify Api (AWS::Lambda::Function)",
 	), "ERROR: rack update failed: UPDATE_ROLLBACK_COMPLETE Resource handler returned message: quota exceeded\n")
+
+	// A rollback under way fails at once, with the reason CloudFormation
+	// gives then.
+	tm.onSleep = func() {
+		r.stack.SetStatus("UPDATE_ROLLBACK_IN_PROGRESS", "The following resource(s) failed to update: [Api]")
+	}
+	tm.fails("", []string{"rack", "params", "set", "InstanceCount=8", "--wait"}, lines(
+		"Updating parameters... ",
+		"Modify Api (AWS::Lambda::Function)",
+	), "ERROR: rack update failed: UPDATE_ROLLBACK_IN_PROGRESS The following resource(s) failed to update: [Api]\n")
+	r.stack.SetStatus("UPDATE_ROLLBACK_COMPLETE", "")
 
 	// rack update: to the version given, else this client's.
 	tm.onSleep = r.stack.Settle

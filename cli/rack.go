@@ -27,13 +27,9 @@ import (
 // the logged-in rack's API, with its password only.
 func (c *cli) rackCommands(root *cobra.Command) {
 	c.command(root, "rack", "get information about the rack", spec{args: exactly(0), flags: []flagSpec{flagJSON}}, func(r *call) error {
-		client, err := r.Rack()
+		s, err := r.system()
 		if err != nil {
 			return err
-		}
-		s, err := client.System(r.ctx())
-		if err != nil {
-			return explain(err)
 		}
 		return r.Show(s, func() error {
 			i := r.Info()
@@ -52,13 +48,9 @@ func (c *cli) rackCommands(root *cobra.Command) {
 	})
 
 	c.command(root, "rack params", "display rack parameters", spec{args: exactly(0), flags: []flagSpec{flagJSON}}, func(r *call) error {
-		client, err := r.Rack()
+		s, err := r.system()
 		if err != nil {
 			return err
-		}
-		s, err := client.System(r.ctx())
-		if err != nil {
-			return explain(err)
 		}
 		return r.Show(s.Parameters, func() error {
 			i := r.Info()
@@ -191,7 +183,7 @@ func (c *cli) rackCommands(root *cobra.Command) {
 func (r *call) updateRack(client *sdk.Client, o sdk.SystemUpdateOptions) error {
 	res, err := client.SystemUpdate(r.ctx(), o)
 	if err != nil {
-		return explain(err)
+		return err
 	}
 	if !r.Bool("wait") {
 		return r.OK()
@@ -212,26 +204,44 @@ func (r *call) updateRack(client *sdk.Client, o sdk.SystemUpdateOptions) error {
 	return r.OK()
 }
 
+// system describes the rack a command acts on.
+func (r *call) system() (sdk.System, error) {
+	client, err := r.Rack()
+	if err != nil {
+		return sdk.System{}, err
+	}
+	return client.System(r.ctx())
+}
+
+// rolledBack is the stack status of an update CloudFormation undid: the
+// rack reads running again, as it was before the change.
+const rolledBack = "UPDATE_ROLLBACK_COMPLETE"
+
 // waitRack polls the rack until its stack has settled with the change in
 // place (a stack that has not started the update yet reads settled too, so
-// the values are checked as well); a rollback is an error with its reason.
+// the values are checked as well). The rack's status says whether it is
+// still changing; a rollback, or a stack that failed, is an error with
+// CloudFormation's reason.
 func (r *call) waitRack(client *sdk.Client, o sdk.SystemUpdateOptions) error {
 	deadline := r.now().Add(waitTimeout)
 	for {
 		s, err := client.System(r.ctx())
 		if err != nil {
-			return explain(err)
+			return err
 		}
-		status := s.StackStatus
-		switch {
-		case strings.HasSuffix(status, "_IN_PROGRESS"):
-		case strings.Contains(status, "ROLLBACK") || strings.HasSuffix(status, "_FAILED"):
-			return rack.Errorf(rack.EINTERNAL, "rack update failed: %s %s", status, s.StatusReason)
-		case applied(s, o):
-			return nil
+		switch rack.SystemStatus(s.Status) {
+		case rack.SystemRollback, rack.SystemFailed:
+			return rack.Errorf(rack.EINTERNAL, "rack update failed: %s %s", s.StackStatus, s.StatusReason)
+		case rack.SystemRunning:
+			if s.StackStatus == rolledBack {
+				return rack.Errorf(rack.EINTERNAL, "rack update failed: %s %s", s.StackStatus, s.StatusReason)
+			}
+			if applied(s, o) {
+				return nil
+			}
 		}
 		if r.now().After(deadline) {
-			return fmt.Errorf("rack %s: still %s after %s", s.Name, status, waitTimeout)
+			return fmt.Errorf("rack %s: still %s after %s", s.Name, s.StackStatus, waitTimeout)
 		}
 		r.sleep(pollInterval)
 	}

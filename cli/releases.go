@@ -19,11 +19,11 @@ func (c *cli) releases(root *cobra.Command) {
 		}
 		app, err := client.AppGet(r.ctx(), r.App())
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		rs, err := newest(r, func(p rack.Page) ([]sdk.Release, string, error) { return client.ReleaseListPage(r.ctx(), app.Name, p) })
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return r.Show(rs, func() error {
 			t := r.Table("ID", "STATUS", "BUILD", "CREATED", "DESCRIPTION")
@@ -41,7 +41,7 @@ func (c *cli) releases(root *cobra.Command) {
 		}
 		rel, err := client.ReleaseGet(r.ctx(), r.App(), r.Arg(0))
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		return r.Show(rel, func() error {
 			i := r.Info()

@@ -139,7 +139,7 @@ func run(args []string, io *cliIO) int {
 		// from a script: Rack exits 1.
 		helpAll(io.stdout, root)
 	}
-	fmt.Fprintf(io.stderr, "ERROR: %s\n", err)
+	fmt.Fprintf(io.stderr, "ERROR: %s\n", explain(err))
 	return exitError
 }
 

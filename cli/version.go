@@ -23,7 +23,7 @@ func (c *cli) version(root *cobra.Command) {
 		}
 		sys, err := client.System(r.ctx())
 		if err != nil {
-			return explain(err)
+			return err
 		}
 		r.Writef("server: %s (%s)\n", sys.Version, displayHost(t.host))
 		return nil
