@@ -25,9 +25,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/install"
@@ -49,9 +46,9 @@ func main() {
 }
 
 func serve(ctx context.Context, in io.Reader, progress io.Writer) (companion.Reply, error) {
-	var req companion.Request
-	if err := json.NewDecoder(in).Decode(&req); err != nil {
-		return companion.Reply{}, rack.Errorf(rack.EINVALID, "read request: %v", err)
+	req, err := companion.ReadRequest(in)
+	if err != nil {
+		return companion.Reply{}, err
 	}
 	inst, cfg, err := installer(ctx, req.Region, progress)
 	if err != nil {
@@ -78,9 +75,8 @@ func serve(ctx context.Context, in io.Reader, progress io.Writer) (companion.Rep
 		if err := inst.Uninstall(ctx, req.Name); err != nil {
 			return companion.Reply{}, fmt.Errorf("uninstall %s: %w", req.Name, err)
 		}
-		return companion.Reply{}, nil
 	}
-	return companion.Reply{}, rack.Errorf(rack.EINVALID, "unknown request %q", req.Op)
+	return companion.Reply{}, nil
 }
 
 // installer loads the user's AWS configuration.
@@ -96,13 +92,7 @@ func installer(ctx context.Context, region string, progress io.Writer) (*install
 	if cfg.Region == "" {
 		return nil, aws.Config{}, errors.New("no AWS region: give --region or set AWS_REGION")
 	}
-	return &install.Installer{
-		CFN:    cloudformation.NewFromConfig(cfg),
-		S3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil }),
-		STS:    sts.NewFromConfig(cfg),
-		Region: cfg.Region,
-		Events: progress,
-	}, cfg, nil
+	return install.New(cfg, progress), cfg, nil
 }
 
 // apiHost is where the CLI reaches an installed rack's API. Behind a custom

@@ -72,6 +72,19 @@ type Installer struct {
 	Timeout time.Duration
 }
 
+// New returns an installer acting with cfg's credentials in its region,
+// writing stack events to events. Against a custom endpoint (an emulator)
+// S3 is addressed by path, as such endpoints serve it.
+func New(cfg aws.Config, events io.Writer) *Installer {
+	return &Installer{
+		CFN:    cloudformation.NewFromConfig(cfg),
+		S3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil }),
+		STS:    sts.NewFromConfig(cfg),
+		Region: cfg.Region,
+		Events: events,
+	}
+}
+
 // Options describe an install.
 type Options struct {
 	Name     string            // the rack's (and its stack's) name
@@ -88,27 +101,9 @@ type Result struct {
 	Outputs map[string]string
 }
 
-// Parameters the installer sets itself.
-const (
-	paramCodeBucket   = names.ParamCodeBucket
-	paramCodePrefix   = names.ParamCodePrefix
-	paramArchitecture = names.ParamArchitecture
-	paramPassword     = names.ParamPassword
-	paramVersion      = names.ParamVersion
-)
-
-// ValidateName checks a rack name: it names stacks, buckets and an SSM
-// path, so it follows the app name rules.
-func ValidateName(name string) error {
-	if err := rack.ValidateAppName(name); err != nil {
-		return rack.Errorf(rack.EINVALID, "rack name %q: lowercase letters, digits and hyphens, starting with a letter, at most %d characters", name, rack.MaxAppNameLength)
-	}
-	return nil
-}
-
 // Install uploads the code and creates the rack stack, then waits for it.
 func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
-	if err := ValidateName(o.Name); err != nil {
+	if err := rack.ValidateRackName(o.Name); err != nil {
 		return Result{}, err
 	}
 	if _, err := i.describe(ctx, o.Name); err == nil {
@@ -121,8 +116,8 @@ func (i *Installer) Install(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	params := map[string]string{
-		paramCodeBucket: a.Bucket, paramCodePrefix: a.CodePrefix, paramArchitecture: o.Arch,
-		paramPassword: o.Password, paramVersion: o.Version,
+		names.ParamCodeBucket: a.Bucket, names.ParamCodePrefix: a.CodePrefix, names.ParamArchitecture: o.Arch,
+		names.ParamPassword: o.Password, names.ParamVersion: o.Version,
 	}
 	for k, v := range o.Params {
 		params[k] = v
@@ -233,7 +228,7 @@ func (i *Installer) upload(ctx context.Context, o Options, template []byte) (Art
 		}
 	}
 	stampDefaults(tmpl, map[string]string{
-		paramCodeBucket: bucket.name, paramCodePrefix: prefix, paramVersion: o.Version, paramArchitecture: o.Arch,
+		names.ParamCodeBucket: bucket.name, names.ParamCodePrefix: prefix, names.ParamVersion: o.Version, names.ParamArchitecture: o.Arch,
 	})
 	body, err := json.Marshal(tmpl)
 	if err != nil {

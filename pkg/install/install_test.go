@@ -24,9 +24,9 @@ func TestStackParamsKeepTheRest(t *testing.T) {
 }
 
 func TestValidateName(t *testing.T) {
-	require.NoError(t, ValidateName("dev"))
+	require.NoError(t, rack.ValidateRackName("dev"))
 	for _, bad := range []string{"", "Dev", "my_rack", "-x", "a-very-long-rack-name-over-thirty"} {
-		require.Equal(t, rack.EINVALID, rack.ErrorCode(ValidateName(bad)), bad)
+		require.Equal(t, rack.EINVALID, rack.ErrorCode(rack.ValidateRackName(bad)), bad)
 	}
 }
 

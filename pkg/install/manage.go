@@ -22,17 +22,12 @@ import (
 // rack is left in the region, the artifacts bucket: nothing is left behind.
 // The stacks empty their own buckets and repositories on the way out.
 func (i *Installer) Uninstall(ctx context.Context, name string) error {
-	if _, err := i.describe(ctx, name); err != nil {
-		return err
-	}
-	apps, err := i.stacks(ctx, func(tags map[string]string) bool {
-		return tags[names.TagRack] == name && tags[names.TagType] == names.TagTypeApp
-	})
+	doomed, err := i.Doomed(ctx, name)
 	if err != nil {
 		return err
 	}
-	for _, app := range append(apps, name) {
-		if err := i.deleteStack(ctx, app); err != nil {
+	for _, stack := range doomed {
+		if err := i.deleteStack(ctx, stack); err != nil {
 			return err
 		}
 	}
@@ -135,7 +130,7 @@ func (i *Installer) Update(ctx context.Context, o Options) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	values := map[string]string{paramCodeBucket: a.Bucket, paramCodePrefix: a.CodePrefix, paramArchitecture: o.Arch, paramVersion: o.Version}
+	values := map[string]string{names.ParamCodeBucket: a.Bucket, names.ParamCodePrefix: a.CodePrefix, names.ParamArchitecture: o.Arch, names.ParamVersion: o.Version}
 	maps.Copy(values, o.Params)
 	var keep []string
 	for _, p := range stack.Parameters {

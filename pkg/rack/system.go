@@ -75,6 +75,15 @@ type StackChange struct {
 	Replacement string // True, False, Conditional; "" when not a Modify
 }
 
+// ValidateRackName checks a rack name: it names stacks, buckets and an SSM
+// path, so it follows the app name rules.
+func ValidateRackName(name string) error {
+	if err := ValidateAppName(name); err != nil {
+		return Errorf(EINVALID, "rack name %q: lowercase letters, digits and hyphens, starting with a letter, at most %d characters", name, MaxAppNameLength)
+	}
+	return nil
+}
+
 // MaxVersionLength bounds a rack version, which names a folder of the
 // artifacts bucket.
 const MaxVersionLength = 64

@@ -35,8 +35,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	rackevents "github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/auth"
@@ -249,13 +247,7 @@ func updateRack(args []string) error {
 	if err != nil {
 		return err
 	}
-	inst := &install.Installer{
-		CFN:    cloudformation.NewFromConfig(cfg),
-		S3:     s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil }),
-		STS:    sts.NewFromConfig(cfg),
-		Region: cfg.Region,
-		Events: os.Stdout,
-	}
+	inst := install.New(cfg, os.Stdout)
 	changed, err := inst.Update(ctx, o)
 	if err != nil {
 		return fmt.Errorf("update %s: %w", o.Name, err)

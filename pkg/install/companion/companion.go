@@ -4,6 +4,13 @@
 // does not either.
 package companion
 
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/rackhq/rack/pkg/rack"
+)
+
 // The convox command runs installs and uninstalls in a companion program
 // (convox-aws), so that the AWS SDK's start-up cost is paid only by the
 // commands that use it. Request and Reply are what the two exchange: one
@@ -45,4 +52,27 @@ type Install struct {
 	Password string            `json:"password,omitempty"` // the API password; generated when empty
 	Version  string            `json:"version"`            // the rack version
 	Params   map[string]string `json:"params,omitempty"`   // more stack parameters, by name
+}
+
+// ReadRequest reads one Request and checks it: a known operation, and the
+// rack it names.
+func ReadRequest(r io.Reader) (Request, error) {
+	var req Request
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return Request{}, rack.Errorf(rack.EINVALID, "read request: %v", err)
+	}
+	name := req.Name
+	switch req.Op {
+	case OpInstall:
+		name = req.Install.Name
+	case OpDoomed, OpUninstall:
+	default:
+		return Request{}, rack.Errorf(rack.EINVALID, "unknown request %q", req.Op)
+	}
+	if err := rack.ValidateRackName(name); err != nil {
+		return Request{}, err
+	}
+	return req, nil
 }
