@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -264,7 +265,7 @@ func (d *decoder) health(n *yaml.Node, path string) Health {
 			grace = d.integer(v, path+".grace", 0, 3600)
 		}
 	}
-	h.Timeout, h.Grace = cmpOr(timeout, h.Interval-1), cmpOr(grace, h.Interval)
+	h.Timeout, h.Grace = cmp.Or(timeout, h.Interval-1), cmp.Or(grace, h.Interval)
 	if h.Timeout >= h.Interval {
 		d.fail(path+".timeout", "%d: shorter than the interval (%d)", h.Timeout, h.Interval)
 	}
@@ -496,13 +497,6 @@ func join(path, key string) string {
 }
 
 func sortedKeys(m map[string]*yaml.Node) []string { return slices.Sorted(maps.Keys(m)) }
-
-func cmpOr(v, def int) int {
-	if v != 0 {
-		return v
-	}
-	return def
-}
 
 // suggest names the known key nearest to key, when one is near.
 func suggest(key string, known []string) string {

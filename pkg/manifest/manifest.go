@@ -7,7 +7,6 @@ package manifest
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -159,5 +158,3 @@ func (m Manifest) Service(name string) (Service, bool) {
 	}
 	return m.Services[i], true
 }
-
-func (s Service) String() string { return fmt.Sprintf("service %s", s.Name) }

@@ -38,49 +38,6 @@ params:
 resources:
   db:
     type: postgres
-    options: {storage: 10}
-x-base: &base
-  environment: [PORT=3000]
-  scale: {count: 2-4, cpu: 512, memory: 1024}
-services:
-  web:
-    <<: *base
-    build: {path: api, manifest: Dockerfile.prod, args: [GO_VERSION=1.26]}
-    command: bin/web
-    port: https:8443
-    health: {path: /health, interval: 10, timeout: 3, grace: 30}
-    domain: a.example.org, b.example.org
-    resources: [db]
-    internal: true
-    sticky: false
-    drain: 5
-    deployment: {minimum: 0, maximum: 100}
-    termination: {grace: 45}
-  agent:
-    build: agent
-    agent: {enabled: true}
-    health: /ping
-    scale: 3
-timers:
-  cleanup:
-    schedule: "0 3 * * ?"
-    command: bin/cleanup
-    service: web
-`))
-	require.Error(t, err, "x-base is not a key of convox.yml")
-	es, ok := manifest.IsErrors(err)
-	require.True(t, ok)
-	require.Equal(t, "x-base: unknown key (known: environment, params, resources, services, timers)", es.Error())
-
-	m, err = manifest.Parse([]byte(`
-environment:
-  - SECRET
-  - MODE=production
-params:
-  Foo: bar
-resources:
-  db:
-    type: postgres
 services:
   web:
     build: {path: api, manifest: Dockerfile.prod, args: [GO_VERSION=1.26]}
@@ -174,6 +131,7 @@ func TestErrors(t *testing.T) {
 		{"empty", "", "the manifest is empty"},
 		{"not yaml", "services: [", "line 1: did not find expected node content"},
 		{"no services", "environment: [A]", "services: no services: an app needs at least one"},
+		{"unknown top key", "x-base: {}\nservices:\n  web: {}", "x-base: unknown key (known: environment, params, resources, services, timers)"},
 		{"not a mapping", "services: [web]", `services: a list: a mapping of names and values`},
 		{"every error at once", `
 services:
