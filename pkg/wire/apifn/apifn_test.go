@@ -54,15 +54,23 @@ func onEmulator(t testing.TB, cfg aws.Config) (*api.Server, wire.Env) {
 	return apifn.NewServer(env, cfg, nil), env
 }
 
-func TestAPIOnTheEmulator(t *testing.T) {
+// served serves an API on the emulator over HTTP, and returns its URL, a
+// client with the password, and its environment.
+func served(t *testing.T) (string, *sdk.Client, wire.Env) {
+	t.Helper()
 	server, env := onEmulator(t, aws.Config{})
 	srv := httptest.NewServer(server)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	client, err := sdk.New(srv.URL, password)
 	require.NoError(t, err)
+	return srv.URL, client, env
+}
+
+func TestAPIOnTheEmulator(t *testing.T) {
+	url, client, env := served(t)
 	ctx := context.Background()
 
-	bad, err := sdk.New(srv.URL, "another")
+	bad, err := sdk.New(url, "another")
 	require.NoError(t, err)
 	_, err = bad.AppList(ctx)
 	require.Equal(t, rack.EUNAUTHORIZED, rack.ErrorCode(err))
@@ -274,11 +282,7 @@ func (h staticHash) PasswordHash(context.Context) ([]byte, error) { return h, ni
 // stack, the stack named as the rack; a local API, whose rack has no
 // stack, still describes it (convox login reads it) and says why.
 func TestSystemOnTheEmulator(t *testing.T) {
-	server, env := onEmulator(t, aws.Config{})
-	srv := httptest.NewServer(server)
-	defer srv.Close()
-	client, err := sdk.New(srv.URL, password)
-	require.NoError(t, err)
+	_, client, env := served(t)
 	ctx := context.Background()
 
 	sys, err := client.System(ctx)
