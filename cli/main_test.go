@@ -434,9 +434,7 @@ func TestEnv(t *testing.T) {
 	tm.fails("", []string{"env", "set", "-a", "myapp"}, "", "ERROR: nothing to set: give KEY=VALUE arguments or lines on stdin\n")
 	tm.fails("", []string{"env", "-a", "nope"}, "", "ERROR: app not found: nope\n")
 
-	res := tm.run("", "api", "get", "/apps/myapp/environment")
-	require.Equal(t, exitOK, res.code, res.stderr)
-	require.JSONEq(t, `{"ONLY":"1"}`, res.stdout)
+	tm.ok("", []string{"api", "get", "/apps/myapp/environment"}, "{\n  \"ONLY\": \"1\"\n}\n", "")
 }
 
 func TestEnvEdit(t *testing.T) {
@@ -490,7 +488,26 @@ func TestBuildsAndReleases(t *testing.T) {
 	require.Equal(t, "ID           STATUS   RELEASE  STARTED  ELAPSED  DESCRIPTION", got[0])
 	require.Equal(t, "BAAAAAAAAAL  created                             build 11", got[1])
 	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "builds", "-a", "myapp", "--limit", "3").stdout, "\n"), "\n"), 4)
-	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp", "-l", "2").stdout, "\n"), "\n"), 3)
+	// STATUS: active for the app's release, Rack's failed, else blank.
+	app, err := r.store.GetApp(ctx, "myapp")
+	require.NoError(t, err)
+	app.Status, app.Release = rack.AppRunning, storetest.ID("R", 1009)
+	_, err = r.store.UpdateApp(ctx, app, rack.AppCreating)
+	require.NoError(t, err)
+	failed, err := r.store.GetRelease(ctx, "myapp", storetest.ID("R", 1008))
+	require.NoError(t, err)
+	failed.Status = rack.ReleasePromoting
+	failed, err = r.store.UpdateRelease(ctx, failed, rack.ReleaseCreated)
+	require.NoError(t, err)
+	failed.Status = rack.ReleaseFailed
+	_, err = r.store.UpdateRelease(ctx, failed, rack.ReleasePromoting)
+	require.NoError(t, err)
+	tm.ok("", []string{"releases", "-a", "myapp", "-l", "3"}, lines(
+		"ID           STATUS  BUILD  CREATED        DESCRIPTION",
+		"RAAAAAAABMW                 2 minutes ago  ",
+		"RAAAAAAABMV  active         2 minutes ago  ",
+		"RAAAAAAABMU  failed         2 minutes ago  ",
+	), "")
 	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp").stdout, "\n"), "\n"), 11)
 	require.Len(t, strings.Split(strings.TrimSuffix(tm.run("", "releases", "-a", "myapp", "--limit", "20").stdout, "\n"), "\n"), 13)
 
