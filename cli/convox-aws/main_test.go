@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,4 +31,11 @@ func TestProgressLines(t *testing.T) {
 func TestBadRequest(t *testing.T) {
 	_, err := serve(t.Context(), strings.NewReader("not json"), &bytes.Buffer{})
 	require.ErrorContains(t, err, "read request")
+}
+
+func TestAPIHost(t *testing.T) {
+	outputs := map[string]string{"ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com", "ApiId": "abc123"}
+	require.Equal(t, "https://abc123.execute-api.eu-west-1.amazonaws.com", apiHost(aws.Config{}, outputs))
+	endpoint := "http://127.0.0.1:4566/"
+	require.Equal(t, "http://127.0.0.1:4566/_aws/execute-api/abc123/$default", apiHost(aws.Config{BaseEndpoint: &endpoint}, outputs))
 }
