@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
@@ -156,6 +157,11 @@ func (s *Apps) announce(ctx context.Context, app string, from, to rack.AppStatus
 	}
 }
 
+// stackStartGrace is how long a new app may have no stack before the sweep
+// calls it failed: far longer than the CreateStack call CreateApp makes
+// after recording the app.
+const stackStartGrace = time.Minute
+
 // reconcile asks the stack where a changing app is, and records it.
 func (s *Apps) reconcile(ctx context.Context, app rack.App) (rack.App, error) {
 	switch app.Status {
@@ -170,6 +176,10 @@ func (s *Apps) reconcile(ctx context.Context, app rack.App) (rack.App, error) {
 			return rack.App{}, err
 		}
 		return rack.App{}, rack.Errorf(rack.ENOTFOUND, "app %s not found", app.Name)
+	case rack.IsCode(err, rack.ENOTFOUND) && app.Status == rack.AppCreating && s.now().Sub(app.Updated) < stackStartGrace:
+		// CreateApp records the app before it asks for the stack: a sweep
+		// in between finds no stack yet.
+		return app, nil
 	case rack.IsCode(err, rack.ENOTFOUND):
 		status, reason = rack.AppFailed, "its stack is missing"
 	case rack.IsCode(err, rack.ECONFLICT):

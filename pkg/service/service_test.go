@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/rackhq/rack/pkg/service"
 	"github.com/rackhq/rack/pkg/testkit/fake"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
+	"github.com/rackhq/rack/pkg/testkit/storetest"
 )
 
 type world struct {
@@ -20,11 +22,13 @@ type world struct {
 	apps     *service.Apps
 	builds   *service.Builds
 	releases *service.Releases
+	clock    *storetest.Clock
 }
 
 func newWorld() *world {
-	w := &world{store: memstore.New(nil), stacks: fake.NewStacks(), events: &fake.Events{}}
-	core := service.NewCore(service.CoreConfig{Rack: "dev", Events: w.events})
+	clock := storetest.NewClock()
+	w := &world{store: memstore.New(clock.Now), stacks: fake.NewStacks(), events: &fake.Events{}, clock: clock}
+	core := service.NewCore(service.CoreConfig{Rack: "dev", Events: w.events, Now: clock.Now})
 	w.apps = service.NewApps(core, w.store, w.stacks)
 	w.builds = service.NewBuilds(core, w.store)
 	w.releases = service.NewReleases(core, w.store, fake.Sealer{})
@@ -89,11 +93,18 @@ func TestReconcile(t *testing.T) {
 	_, err := w.apps.CreateApp(ctx, "web")
 	require.NoError(t, err)
 
-	// A creating app whose stack vanished has failed, once the sweep looks.
+	// A creating app whose stack is missing is new (its stack is asked for
+	// right after it is recorded) for a minute, then failed, once the
+	// sweep looks.
 	w.stacks.Set("web", "")
 	app, err := w.apps.GetApp(ctx, "web")
 	require.NoError(t, err)
 	require.Equal(t, rack.AppCreating, app.Status, "a read does not look at the stack")
+	require.NoError(t, w.apps.ReconcileApps(ctx))
+	app, err = w.apps.GetApp(ctx, "web")
+	require.NoError(t, err)
+	require.Equal(t, rack.AppCreating, app.Status, "within a minute of its creation")
+	w.clock.Advance(time.Minute)
 	require.NoError(t, w.apps.ReconcileApps(ctx))
 	app, err = w.apps.GetApp(ctx, "web")
 	require.NoError(t, err)
