@@ -55,6 +55,9 @@ type BuildStore interface {
 	// UpdateBuild writes build if the stored one still has build.Version
 	// and status from.
 	UpdateBuild(ctx context.Context, build Build, from BuildStatus) (Build, error)
+	// DeleteBuild removes a build; removing one that is not there is not
+	// an error.
+	DeleteBuild(ctx context.Context, app, id string) error
 }
 
 // ReleaseStore keeps releases, with the same rules as BuildStore.

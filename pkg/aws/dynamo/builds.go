@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/rackhq/rack/pkg/rack"
@@ -20,6 +22,9 @@ type buildRecord struct {
 	Release     string `dynamodbav:"release,omitempty"`
 	Reason      string `dynamodbav:"reason,omitempty"`
 	Logs        string `dynamodbav:"logs,omitempty"`
+	Job         string `dynamodbav:"job,omitempty"`
+	LogGroup    string `dynamodbav:"logGroup,omitempty"`
+	LogStream   string `dynamodbav:"logStream,omitempty"`
 	Started     string `dynamodbav:"started,omitempty"`
 	Ended       string `dynamodbav:"ended,omitempty"`
 	Version     int64  `dynamodbav:"version"`
@@ -41,6 +46,9 @@ func decodeBuild(item map[string]types.AttributeValue) (rack.Build, error) {
 		Release:     r.Release,
 		Reason:      r.Reason,
 		Logs:        r.Logs,
+		Job:         r.Job,
+		LogGroup:    r.LogGroup,
+		LogStream:   r.LogStream,
 		Version:     r.Version,
 	}
 	err = parseTimes(map[*time.Time]string{&b.Started: r.Started, &b.Ended: r.Ended, &b.Created: r.Created, &b.Updated: r.Updated})
@@ -66,6 +74,9 @@ func (s *Store) CreateBuild(ctx context.Context, b rack.Build) (rack.Build, erro
 		Release:     b.Release,
 		Reason:      b.Reason,
 		Logs:        b.Logs,
+		Job:         b.Job,
+		LogGroup:    b.LogGroup,
+		LogStream:   b.LogStream,
 		Started:     formatTime(b.Started),
 		Ended:       formatTime(b.Ended),
 		Version:     b.Version,
@@ -110,6 +121,9 @@ func (s *Store) UpdateBuild(ctx context.Context, b rack.Build, from rack.BuildSt
 		{"release", b.Release},
 		{"reason", b.Reason},
 		{"logs", b.Logs},
+		{"job", b.Job},
+		{"logGroup", b.LogGroup},
+		{"logStream", b.LogStream},
 		{"started", formatTime(b.Started)},
 		{"ended", formatTime(b.Ended)},
 	} {
@@ -120,4 +134,13 @@ func (s *Store) UpdateBuild(ctx context.Context, b rack.Build, from rack.BuildSt
 		return rack.Build{}, fmt.Errorf("update build %s: %w", b.ID, err)
 	}
 	return decodeBuild(item)
+}
+
+// DeleteBuild removes a build; one that is not there is not an error.
+func (s *Store) DeleteBuild(ctx context.Context, app, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table), Key: builds.key(app, id)})
+	if err != nil {
+		return fmt.Errorf("delete build %s: %w", id, err)
+	}
+	return nil
 }

@@ -71,6 +71,14 @@ func (s *Store) UpdateBuild(_ context.Context, b rack.Build, from rack.BuildStat
 	return b, nil
 }
 
+// DeleteBuild removes a build; one that is not there is not an error.
+func (s *Store) DeleteBuild(_ context.Context, app, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.builds[app], id)
+	return nil
+}
+
 // CreateRelease records a new release of an existing app, at version 1.
 func (s *Store) CreateRelease(_ context.Context, r rack.Release) (rack.Release, error) {
 	if err := rack.ValidateChild("release", rack.ReleaseIDPrefix, r.App, r.ID); err != nil {

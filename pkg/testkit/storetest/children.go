@@ -59,6 +59,7 @@ func testBuildMovesOnlyForward(t *testing.T, e *env) {
 
 	e.clock.Advance(time.Second)
 	b.Status, b.Started, b.Logs = rack.BuildRunning, e.clock.Now(), "logs://build"
+	b.Job, b.LogGroup, b.LogStream = "builder:0b1c", "/aws/codebuild/builder", "0b1c"
 	b, err = e.store.UpdateBuild(ctx, b, rack.BuildCreated)
 	require.NoError(t, err)
 	require.Equal(t, int64(2), b.Version)
@@ -89,6 +90,24 @@ func testBuildMovesOnlyForward(t *testing.T, e *env) {
 
 	_, err = e.store.UpdateBuild(ctx, rack.Build{App: "web", ID: ID(rack.BuildIDPrefix, 99), Status: rack.BuildRunning, Version: 1}, rack.BuildCreated)
 	requireCode(t, rack.ENOTFOUND, err)
+}
+
+func testDeleteBuild(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createApp("web")
+	for i := 1; i <= 2; i++ {
+		_, err := e.store.CreateBuild(ctx, rack.Build{App: "web", ID: ID(rack.BuildIDPrefix, i), Status: rack.BuildCreated})
+		require.NoError(t, err)
+	}
+	require.NoError(t, e.store.DeleteBuild(ctx, "web", ID(rack.BuildIDPrefix, 1)))
+	_, err := e.store.GetBuild(ctx, "web", ID(rack.BuildIDPrefix, 1))
+	requireCode(t, rack.ENOTFOUND, err)
+	require.NoError(t, e.store.DeleteBuild(ctx, "web", ID(rack.BuildIDPrefix, 1)), "deleting again is not an error")
+	bs, next, err := e.store.ListBuilds(ctx, "web", rack.Page{})
+	require.NoError(t, err)
+	require.Empty(t, next)
+	require.Len(t, bs, 1)
+	require.Equal(t, ID(rack.BuildIDPrefix, 2), bs[0].ID)
 }
 
 func testConcurrentBuildUpdates(t *testing.T, e *env) {

@@ -86,6 +86,7 @@ var cases = []struct {
 	{"CreateBuildNeedsLiveApp", testCreateBuildNeedsLiveApp},
 	{"BuildMovesOnlyForward", testBuildMovesOnlyForward},
 	{"ConcurrentBuildUpdatesOneWins", testConcurrentBuildUpdates},
+	{"DeleteBuild", testDeleteBuild},
 	{"ListBuildsNewestFirst", testListBuildsNewestFirst},
 	{"CreateAndGetRelease", testCreateAndGetRelease},
 	{"ReleaseMovesOnlyForward", testReleaseMovesOnlyForward},
