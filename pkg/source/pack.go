@@ -14,6 +14,9 @@
 //     manifest (convox.yml by default), which the server needs, and any path
 //     named in Options.Keep (a service's Dockerfile elsewhere, say).
 //   - Every .git, at any depth, is left out, whatever .dockerignore says.
+//   - Symbolic links are archived as links, never followed. Sockets, named
+//     pipes and devices are left out. Hard links are archived as separate
+//     files.
 //
 // The archive is deterministic: the same tree gives the same bytes, so an
 // unchanged source can be recognised by its digest. To that end entries
@@ -106,7 +109,7 @@ func Pack(dir string, w io.Writer, opts Options) (Stats, error) {
 
 	cw := &countingWriter{w: w}
 	gz := gzip.NewWriter(cw)
-	p := &packer{root: root, manifest: manifest, filter: f, tw: tar.NewWriter(gz)}
+	p := &packer{dir: dir, root: root, manifest: manifest, filter: f, tw: tar.NewWriter(gz)}
 	if err := p.pack(); err != nil {
 		return p.stats, err
 	}
@@ -174,7 +177,8 @@ func cmpOr(a, b string) string {
 
 // packer walks one directory into one tar stream.
 type packer struct {
-	root     string
+	dir      string // as the caller named it, for errors
+	root     string // dir, absolute, with symbolic links resolved
 	manifest string // clean, relative, with slashes
 	filter   *filter
 	tw       *tar.Writer
@@ -190,15 +194,25 @@ func (p *packer) pack() error {
 }
 
 // writeManifest writes the manifest as the first entry, as a regular file
-// even if it is a symbolic link to one inside the directory.
+// even if it is a symbolic link to one inside the directory. The
+// directories it is in must be directories, not links to some: the walk
+// would archive those as links, which an archive can't hold beside a file
+// under them.
 func (p *packer) writeManifest() error {
 	full := filepath.Join(p.root, filepath.FromSlash(p.manifest))
 	target, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s not found in %s", p.manifest, p.root)
+		return fmt.Errorf("%s not found in %s", p.manifest, p.dir)
 	}
 	if err != nil {
 		return fmt.Errorf("manifest %s: %w", p.manifest, err)
+	}
+	parent, err := filepath.EvalSymlinks(filepath.Dir(full))
+	if err != nil {
+		return fmt.Errorf("manifest %s: %w", p.manifest, err)
+	}
+	if parent != filepath.Dir(full) {
+		return fmt.Errorf("manifest %s: in a directory reached through a symbolic link", p.manifest)
 	}
 	if !inside(p.root, target) {
 		return fmt.Errorf("manifest %s: a link to %s, outside the source", p.manifest, target)

@@ -220,7 +220,7 @@ func TestManifestFirst(t *testing.T) {
 func TestManifestErrors(t *testing.T) {
 	dir := tree(t, map[string]string{"Dockerfile": "FROM scratch\n"})
 	_, err := source.Pack(dir, io.Discard, source.Options{})
-	require.ErrorContains(t, err, "convox.yml not found in ")
+	require.EqualError(t, err, "convox.yml not found in "+dir)
 
 	_, err = source.Pack(dir, io.Discard, source.Options{Manifest: "../convox.yml"})
 	require.ErrorContains(t, err, `manifest: "../convox.yml" is not a path inside the source`)
@@ -233,6 +233,11 @@ func TestManifestErrors(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
 	_, err = source.Pack(dir, io.Discard, source.Options{Manifest: "sub"})
 	require.ErrorContains(t, err, "manifest sub: not a regular file")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sub/convox.yml"), []byte("services: {}\n"), 0o644))
+	require.NoError(t, os.Symlink("sub", filepath.Join(dir, "deploy")))
+	_, err = source.Pack(dir, io.Discard, source.Options{Manifest: "deploy/convox.yml"})
+	require.EqualError(t, err, "manifest deploy/convox.yml: in a directory reached through a symbolic link")
 }
 
 func TestSymlinksKeptNotFollowed(t *testing.T) {
