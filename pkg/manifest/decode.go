@@ -1,9 +1,9 @@
 package manifest
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,6 +18,9 @@ type decoder struct {
 	// work counts the keys read, merged ones included: aliases and merge
 	// keys can make a small document expand exponentially.
 	work int
+	// nlbOwners are the services of the nlb ports read so far: a port is
+	// one service's.
+	nlbOwners map[int]string
 }
 
 // maxWork bounds the keys a manifest may expand to.
@@ -27,8 +30,7 @@ func (d *decoder) fail(path, format string, args ...any) {
 	d.errs = append(d.errs, Error{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-// The keys each mapping knows. Keys Convox knows and Rack does not use
-// yet are accepted and ignored, so a Convox manifest still reads.
+// The keys each mapping knows: those of Convox's generation 2 manifest.
 var (
 	topKeys     = []string{"environment", "params", "resources", "services", "timers"}
 	serviceKeys = []string{
@@ -37,13 +39,19 @@ var (
 		"resources", "scale", "singleton", "sticky", "tags", "termination", "test", "volumes",
 	}
 	buildKeys       = []string{"args", "manifest", "path"}
+	portKeys        = []string{"port", "scheme"}
 	healthKeys      = []string{"grace", "interval", "path", "timeout"}
 	scaleKeys       = []string{"cooldown", "count", "cpu", "memory", "targets"}
+	countKeys       = []string{"max", "min"}
+	cooldownKeys    = []string{"down", "up"}
+	targetKeys      = []string{"cpu", "custom", "memory", "requests"}
+	metricKeys      = []string{"aggregate", "dimensions", "value"}
 	deploymentKeys  = []string{"maximum", "minimum"}
 	terminationKeys = []string{"grace"}
 	agentKeys       = []string{"enabled", "ports"}
+	nlbKeys         = []string{"allow_cidr", "certificate", "containerPort", "cross_zone", "port", "preserve_client_ip", "protocol", "scheme"}
 	timerKeys       = []string{"command", "concurrency", "policies", "schedule", "service"}
-	resourceKeys    = []string{"options", "type"}
+	resourceKeys    = []string{"options", "tags", "type"}
 )
 
 var (
@@ -57,7 +65,7 @@ func (d *decoder) manifest(doc *yaml.Node) Manifest {
 		d.fail("", "the manifest is empty")
 		return m
 	}
-	top := d.mapping(doc.Content[0], "", topKeys)
+	top := d.fields(doc.Content[0], "", topKeys)
 	if top == nil {
 		return m
 	}
@@ -65,28 +73,19 @@ func (d *decoder) manifest(doc *yaml.Node) Manifest {
 		m.Environment = d.environment(n, "environment")
 	}
 	if n, ok := top["params"]; ok {
-		for k, v := range d.mapping(n, "params", nil) {
-			m.Params[k] = d.str(v, "params."+k)
-		}
+		m.Params = d.stringMap(n, "params")
 	}
 	if n, ok := top["resources"]; ok {
 		resources := d.mapping(n, "resources", nil)
 		for _, name := range sortedKeys(resources) {
-			path := "resources." + name
-			d.name(name, path)
-			r := d.mapping(resources[name], path, resourceKeys)
-			if r != nil {
-				if _, ok := r["type"]; !ok {
-					d.fail(path, "no type")
-				}
-			}
+			m.Resources = append(m.Resources, d.resource(name, resources[name]))
 		}
 	}
 	services := map[string]*yaml.Node{}
 	if n, ok := top["services"]; ok {
 		services = d.mapping(n, "services", nil)
 		for _, name := range sortedKeys(services) {
-			m.Services = append(m.Services, d.service(name, services[name]))
+			m.Services = append(m.Services, d.service(name, services[name], m.Resources, services))
 		}
 	}
 	if len(m.Services) == 0 && !d.failed("services") {
@@ -95,7 +94,7 @@ func (d *decoder) manifest(doc *yaml.Node) Manifest {
 	if n, ok := top["timers"]; ok {
 		timers := d.mapping(n, "timers", nil)
 		for _, name := range sortedKeys(timers) {
-			m.Timers = append(m.Timers, d.timer(name, timers[name], services))
+			m.Timers = append(m.Timers, d.timer(name, timers[name], m))
 		}
 	}
 	return m
@@ -106,223 +105,39 @@ func (d *decoder) failed(path string) bool {
 	return slices.ContainsFunc(d.errs, func(e Error) bool { return e.Path == path })
 }
 
-func (d *decoder) service(name string, n *yaml.Node) Service {
-	path := "services." + name
-	s := Service{Name: name, Sticky: true, Drain: DefaultDrain, Termination: DefaultTermination}
+// resource reads {type, options, tags}; the type is one Convox knows.
+func (d *decoder) resource(name string, n *yaml.Node) Resource {
+	path := "resources." + name
 	d.name(name, path)
-	keys := d.mapping(n, path, serviceKeys)
-	if keys == nil && n.Tag != "!!null" {
-		return s
+	r := Resource{Name: name}
+	keys := d.fields(n, path, resourceKeys)
+	if keys == nil {
+		return r
 	}
-	at := func(k string) string { return path + "." + k }
-	if v, ok := keys["build"]; ok {
-		s.Build = d.build(v, at("build"))
-	}
-	if v, ok := keys["image"]; ok {
-		s.Image = d.str(v, at("image"))
-	}
-	if s.Image != "" && s.Build.Path != "" {
-		d.fail(path, "both build and image: a service is built or pulled, not both")
-	}
-	if s.Image == "" && s.Build.Path == "" {
-		s.Build.Path = "."
-	}
-	if s.Build.Path != "" && s.Build.Manifest == "" {
-		s.Build.Manifest = "Dockerfile"
-	}
-	if v, ok := keys["command"]; ok {
-		s.Command = d.str(v, at("command"))
-	}
-	if v, ok := keys["port"]; ok {
-		s.Port = d.port(v, at("port"))
-	}
-	s.Health = d.health(keys["health"], at("health"))
-	s.Scale = d.scale(keys["scale"], at("scale"))
-	if v, ok := keys["domain"]; ok {
-		for _, dom := range d.strings(v, at("domain")) {
-			for _, part := range strings.Split(dom, ",") {
-				if part = strings.TrimSpace(part); part != "" {
-					s.Domains = append(s.Domains, part)
-				}
-			}
+	if v, ok := keys["type"]; ok {
+		r.Type = d.str(v, path+".type")
+		if strings.TrimSpace(r.Type) == "" && !d.failed(path+".type") {
+			d.fail(path, "no type")
+		} else if r.Type != "" && !slices.Contains(ResourceTypes, r.Type) {
+			d.fail(path+".type", "%q is not a resource type%s", r.Type, suggest(r.Type, ResourceTypes))
 		}
+	} else {
+		d.fail(path, "no type")
 	}
-	if v, ok := keys["environment"]; ok {
-		s.Environment = d.environment(v, at("environment"))
+	if v, ok := keys["options"]; ok {
+		r.Options = d.stringMap(v, path+".options")
 	}
-	if v, ok := keys["resources"]; ok {
-		s.Resources = d.strings(v, at("resources"))
+	if v, ok := keys["tags"]; ok {
+		r.Tags = d.tags(v, path+".tags")
 	}
-	for _, f := range []struct {
-		key  string
-		into *bool
-	}{{"internal", &s.Internal}, {"singleton", &s.Singleton}, {"sticky", &s.Sticky}} {
-		if v, ok := keys[f.key]; ok {
-			*f.into = d.boolean(v, at(f.key))
-		}
-	}
-	if v, ok := keys["agent"]; ok {
-		if v.Kind == yaml.MappingNode {
-			if e, ok := d.mapping(v, at("agent"), agentKeys)["enabled"]; ok {
-				s.Agent = d.boolean(e, at("agent.enabled"))
-			}
-		} else {
-			s.Agent = d.boolean(v, at("agent"))
-		}
-	}
-	if v, ok := keys["drain"]; ok {
-		s.Drain = d.integer(v, at("drain"), 0, 3600)
-	}
-	s.Deployment = Deployment{Minimum: 50, Maximum: 200}
-	if s.Agent || s.Singleton {
-		s.Deployment = Deployment{Minimum: 0, Maximum: 100}
-	}
-	if v, ok := keys["deployment"]; ok {
-		dep := d.mapping(v, at("deployment"), deploymentKeys)
-		if x, ok := dep["minimum"]; ok {
-			s.Deployment.Minimum = d.integer(x, at("deployment.minimum"), 0, 100)
-		}
-		if x, ok := dep["maximum"]; ok {
-			s.Deployment.Maximum = d.integer(x, at("deployment.maximum"), 100, 200)
-		}
-	}
-	if v, ok := keys["termination"]; ok {
-		if g, ok := d.mapping(v, at("termination"), terminationKeys)["grace"]; ok {
-			s.Termination = d.integer(g, at("termination.grace"), 0, 3600)
-		}
-	}
-	return s
+	return r
 }
 
-func (d *decoder) build(n *yaml.Node, path string) Build {
-	if n.Kind == yaml.ScalarNode {
-		return Build{Path: d.str(n, path)}
-	}
-	var b Build
-	keys := d.mapping(n, path, buildKeys)
-	if v, ok := keys["path"]; ok {
-		b.Path = d.str(v, path+".path")
-	}
-	if v, ok := keys["manifest"]; ok {
-		b.Manifest = d.str(v, path+".manifest")
-	}
-	if v, ok := keys["args"]; ok {
-		b.Args = d.strings(v, path+".args")
-	}
-	if b.Path == "" && keys != nil {
-		b.Path = "."
-	}
-	return b
-}
-
-// port reads 3000 or "https:8443".
-func (d *decoder) port(n *yaml.Node, path string) Port {
-	raw := d.str(n, path)
-	if raw == "" {
-		return Port{}
-	}
-	p := Port{Scheme: "http"}
-	number := raw
-	if scheme, rest, ok := strings.Cut(raw, ":"); ok {
-		p.Scheme, number = scheme, rest
-		if scheme != "http" && scheme != "https" {
-			d.fail(path, "%q: the scheme is http or https", raw)
-			return Port{}
-		}
-	}
-	v, err := strconv.Atoi(number)
-	if err != nil || v < 1 || v > 65535 {
-		d.fail(path, "%q is not a port: a number from 1 to 65535, or scheme:port", raw)
-		return Port{}
-	}
-	p.Port = v
-	return p
-}
-
-// health reads a path, or {path, interval, timeout, grace}, with Convox's
-// defaults: interval 5, timeout one less, grace the interval.
-func (d *decoder) health(n *yaml.Node, path string) Health {
-	h := Health{Path: DefaultHealthPath, Interval: DefaultHealthInterval}
-	timeout, grace := 0, 0
-	switch {
-	case n == nil:
-	case n.Kind == yaml.ScalarNode:
-		if p := d.str(n, path); p != "" {
-			h.Path = p
-		}
-	default:
-		keys := d.mapping(n, path, healthKeys)
-		if v, ok := keys["path"]; ok {
-			h.Path = d.str(v, path+".path")
-		}
-		if v, ok := keys["interval"]; ok {
-			h.Interval = d.integer(v, path+".interval", 5, 300)
-		}
-		if v, ok := keys["timeout"]; ok {
-			timeout = d.integer(v, path+".timeout", 2, 120)
-		}
-		if v, ok := keys["grace"]; ok {
-			grace = d.integer(v, path+".grace", 0, 3600)
-		}
-	}
-	h.Timeout, h.Grace = cmp.Or(timeout, h.Interval-1), cmp.Or(grace, h.Interval)
-	if h.Timeout >= h.Interval {
-		d.fail(path+".timeout", "%d: shorter than the interval (%d)", h.Timeout, h.Interval)
-	}
-	if !strings.HasPrefix(h.Path, "/") {
-		d.fail(path, "%q is not a path: it starts with /", h.Path)
-	}
-	return h
-}
-
-// scale reads a count, or {count: n | min-max, cpu, memory, ...}.
-func (d *decoder) scale(n *yaml.Node, path string) Scale {
-	s := Scale{Min: 1, Max: 1, CPU: DefaultCPU, Memory: DefaultMemory}
-	switch {
-	case n == nil:
-		return s
-	case n.Kind == yaml.ScalarNode:
-		s.Min, s.Max = d.count(n, path)
-		return s
-	}
-	keys := d.mapping(n, path, scaleKeys)
-	if v, ok := keys["count"]; ok {
-		s.Min, s.Max = d.count(v, path+".count")
-	}
-	if v, ok := keys["cpu"]; ok {
-		s.CPU = d.integer(v, path+".cpu", 1, 16384)
-	}
-	if v, ok := keys["memory"]; ok {
-		s.Memory = d.integer(v, path+".memory", 1, 122880)
-	}
-	return s
-}
-
-// count reads n or min-max.
-func (d *decoder) count(n *yaml.Node, path string) (int, int) {
-	raw := d.str(n, path)
-	lo, hi, ranged := strings.Cut(raw, "-")
-	min, err1 := strconv.Atoi(strings.TrimSpace(lo))
-	max, err2 := min, error(nil)
-	if ranged {
-		max, err2 = strconv.Atoi(strings.TrimSpace(hi))
-	}
-	switch {
-	case err1 != nil || err2 != nil || min < 0:
-		d.fail(path, "%q is not a count: a number, or min-max", raw)
-		return 1, 1
-	case max < min:
-		d.fail(path, "%q: the maximum is below the minimum", raw)
-		return 1, 1
-	}
-	return min, max
-}
-
-func (d *decoder) timer(name string, n *yaml.Node, services map[string]*yaml.Node) Timer {
+func (d *decoder) timer(name string, n *yaml.Node, m Manifest) Timer {
 	path := "timers." + name
 	d.name(name, path)
-	t := Timer{Name: name}
-	keys := d.mapping(n, path, timerKeys)
+	t := Timer{Name: name, Concurrency: DefaultConcurrency}
+	keys := d.fields(n, path, timerKeys)
 	if keys == nil {
 		return t
 	}
@@ -342,19 +157,28 @@ func (d *decoder) timer(name string, n *yaml.Node, services map[string]*yaml.Nod
 			d.fail(path+".schedule", "%q is not a cron schedule: 5 or 6 fields", t.Schedule)
 		}
 	}
-	if _, ok := services[t.Service]; t.Service != "" && !ok {
+	if v, ok := keys["concurrency"]; ok {
+		t.Concurrency = d.oneOf(v, path+".concurrency", Concurrencies)
+	}
+	s, ok := m.Service(t.Service)
+	if t.Service != "" && !ok {
 		d.fail(path+".service", "no service %s in this manifest", t.Service)
+	}
+	t.Policies = s.Policies
+	if v, ok := keys["policies"]; ok {
+		t.Policies = d.policies(v, path+".policies")
 	}
 	return t
 }
 
-// environment reads a list of NAME or NAME=default.
+// environment reads a list of NAME, NAME=default, or * (all of the app's
+// environment).
 func (d *decoder) environment(n *yaml.Node, path string) []string {
 	vars := d.strings(n, path)
 	for i, v := range vars {
 		name, _, _ := strings.Cut(v, "=")
-		if !envNamePattern.MatchString(name) {
-			d.fail(fmt.Sprintf("%s[%d]", path, i), "%q is not NAME or NAME=default", v)
+		if v != "*" && !envNamePattern.MatchString(name) {
+			d.fail(fmt.Sprintf("%s[%d]", path, i), "%q is not NAME, NAME=default or *", v)
 		}
 	}
 	return vars
@@ -389,7 +213,8 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) map[string]
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
-		if k.Tag == "!!merge" {
+		if k.Tag == "!!merge" || k.Kind == yaml.ScalarNode && k.Value == "<<" {
+			// Convox's YAML reads a quoted "<<" as a merge key too.
 			merges = append(merges, v)
 			continue
 		}
@@ -417,6 +242,77 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) map[string]
 	return out
 }
 
+// fields reads a mapping of known keys, as mapping does, leaving out the
+// keys whose value is empty: Convox reads "key:" with nothing as no key.
+func (d *decoder) fields(n *yaml.Node, path string, known []string) map[string]*yaml.Node {
+	keys := d.mapping(n, path, known)
+	for k, v := range keys {
+		if v := resolve(v); v == nil || v.Tag == "!!null" {
+			delete(keys, k)
+		}
+	}
+	return keys
+}
+
+// stringMap reads a mapping of names to strings.
+func (d *decoder) stringMap(n *yaml.Node, path string) map[string]string {
+	out := map[string]string{}
+	for k, v := range d.mapping(n, path, nil) {
+		out[k] = d.str(v, join(path, k))
+	}
+	return out
+}
+
+// tags reads AWS tags: keys of 1 to 128 characters, not starting with the
+// reserved aws:, and values of up to 256.
+func (d *decoder) tags(n *yaml.Node, path string) map[string]string {
+	tags := d.stringMap(n, path)
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		switch at := join(path, k); {
+		case k == "" || len(k) > 128:
+			d.fail(path, "a tag's key is 1 to 128 characters")
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			d.fail(at, "the aws: prefix is AWS's own")
+		case len(tags[k]) > 256:
+			d.fail(at, "a tag's value is at most 256 characters")
+		}
+	}
+	return tags
+}
+
+// policies reads a list of IAM policy ARNs.
+func (d *decoder) policies(n *yaml.Node, path string) []string {
+	arns := d.strings(n, path)
+	for i, a := range arns {
+		if !strings.HasPrefix(a, "arn:") {
+			d.fail(fmt.Sprintf("%s[%d]", path, i), "%q is not an IAM policy ARN (arn:...)", a)
+		}
+	}
+	return arns
+}
+
+// oneOf reads one of values, in any case, and returns it as values spells
+// it; "" when it is none of them.
+func (d *decoder) oneOf(n *yaml.Node, path string, values []string) string {
+	raw := d.str(n, path)
+	i := slices.IndexFunc(values, func(v string) bool { return strings.EqualFold(v, strings.TrimSpace(raw)) })
+	if i < 0 {
+		if !d.failed(path) {
+			d.fail(path, "%q is not %s", raw, orList(values))
+		}
+		return ""
+	}
+	return values[i]
+}
+
+// orList writes values as "a, b or c".
+func orList(values []string) string {
+	if len(values) < 2 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}
+
 func (d *decoder) str(n *yaml.Node, path string) string {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
@@ -441,6 +337,38 @@ func (d *decoder) strings(n *yaml.Node, path string) []string {
 		out = append(out, d.str(item, fmt.Sprintf("%s[%d]", path, i)))
 	}
 	return out
+}
+
+// list reads a list of anything; empty is an empty list.
+func (d *decoder) list(n *yaml.Node, path string) []*yaml.Node {
+	switch n = resolve(n); {
+	case n == nil || n.Tag == "!!null":
+		return nil
+	case n.Kind != yaml.SequenceNode:
+		d.fail(path, "%s: a list", describe(n))
+		return nil
+	}
+	return n.Content
+}
+
+// optional reads a boolean that may be left unsaid.
+func (d *decoder) optional(n *yaml.Node, path string) *bool {
+	b := d.boolean(n, path)
+	return &b
+}
+
+// positive reads a number above zero.
+func (d *decoder) positive(n *yaml.Node, path string) float64 {
+	raw := d.str(n, path)
+	v, err := strconv.ParseFloat(raw, 64)
+	switch {
+	case raw == "" && d.failed(path):
+	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+		d.fail(path, "%q is not a number", raw)
+	case v <= 0:
+		d.fail(path, "%s: above zero", raw)
+	}
+	return v
 }
 
 func (d *decoder) integer(n *yaml.Node, path string, min, max int) int {

@@ -1,8 +1,8 @@
 // Package manifest reads convox.yml, Convox's generation 2 app manifest:
-// its services, timers and environment, with Convox's defaults. It is
-// pure: the CLI checks a manifest with it before uploading anything, and
-// the API checks what it records. Every error is reported at once, each
-// with its field path ("services.web.port: ...").
+// its environment, params, resources, services and timers, with Convox's
+// defaults. It is pure: the CLI checks a manifest with it before uploading
+// anything, and the API checks what it records. Every error is reported at
+// once, each with its field path ("services.web.port: ...").
 package manifest
 
 import (
@@ -22,35 +22,65 @@ const (
 	DefaultHealthInterval = 5  // seconds; timeout is one less, grace the same
 	DefaultDrain          = 30 // seconds
 	DefaultTermination    = 30 // seconds
+	DefaultCooldown       = 60 // seconds, each way, between autoscaling steps
+	DefaultConcurrency    = "Allow"
 )
+
+// ResourceTypes are the resource types Convox's generation 2 apps know.
+var ResourceTypes = []string{"efs", "mariadb", "memcached", "mysql", "postgres", "redis", "valkey"}
+
+// Concurrencies are the values of a timer's concurrency: what a run does
+// when the previous one is still going (run beside it, skip, or replace it).
+var Concurrencies = []string{"Allow", "Forbid", "Replace"}
 
 // Manifest is a parsed, checked convox.yml with its defaults applied.
 type Manifest struct {
-	Environment []string // app-wide variables: NAME, or NAME=default
+	Environment []string // app-wide variables: NAME, NAME=default, or *
 	Params      map[string]string
-	Services    []Service // in name order
-	Timers      []Timer   // in name order
+	Resources   []Resource // in name order
+	Services    []Service  // in name order
+	Timers      []Timer    // in name order
+}
+
+// Resource is a backing service the app's stack makes, such as a database.
+type Resource struct {
+	Name    string
+	Type    string            // one of ResourceTypes
+	Options map[string]string // the type's template parameters, by Convox's names (size, version, ...)
+	Tags    map[string]string
 }
 
 // Service is one service of the app.
 type Service struct {
-	Name        string
-	Build       Build // empty when the service runs an Image
-	Image       string
-	Command     string
-	Port        Port
-	Health      Health
-	Scale       Scale
-	Domains     []string
-	Environment []string // NAME, or NAME=default
-	Resources   []string
-	Internal    bool
-	Singleton   bool
-	Agent       bool
-	Sticky      bool
-	Drain       int // seconds
-	Deployment  Deployment
-	Termination int // seconds of grace
+	Name  string
+	Build Build // empty when the service runs an Image
+	Image string
+	// Command is the container's command, as ECS takes it: a string in the
+	// manifest runs in a shell, ["sh", "-c", string], as Convox runs it; a
+	// list is the exec form, as given. Nil runs the image's own command.
+	Command             []string
+	Port                Port
+	Health              Health
+	Scale               Scale
+	Domains             []string
+	Environment         []string // NAME, NAME=default, or *; the app-wide ones are in Manifest.Environment
+	Resources           []string // names of the manifest's resources
+	Links               []string // names of other services, whose URLs it is given
+	Volumes             []Volume
+	Policies            []string          // IAM policy ARNs for its task role
+	Tags                map[string]string // tags of its stack
+	NLB                 []NLBPort
+	Agent               Agent
+	Internal            bool // behind the rack's internal balancer
+	InternalAndExternal bool // behind both balancers; implies Internal
+	Singleton           bool // never more than one running, even in a deploy
+	Sticky              bool
+	Init                bool // runs under an init process
+	Privileged          bool
+	Test                string // the command `convox test` runs
+	Drain               int    // seconds
+	Deployment          Deployment
+	Termination         int // seconds of grace
 }
 
 // Build says how a service's image is built.
@@ -72,11 +102,46 @@ type Health struct {
 	Interval, Timeout, Grace int // seconds
 }
 
-// Scale is a service's size.
+// Scale is a service's size. It is autoscaled when Min < Max and a target
+// is set (see Service.Autoscale).
 type Scale struct {
 	Min, Max    int // instances: Min == Max unless autoscaled
 	CPU, Memory int
+	Cooldown    Cooldown
+	Targets     Targets
 }
+
+// Cooldown is the seconds autoscaling waits after scaling in (Down) or out
+// (Up) before it scales again.
+type Cooldown struct {
+	Down, Up int
+}
+
+// Targets are the values target-tracking autoscaling holds a service at;
+// zero means no target of that kind.
+type Targets struct {
+	CPU      int      // average CPU utilization, percent
+	Memory   int      // average memory utilization, percent
+	Requests int      // balancer requests per instance per minute
+	Custom   []Metric // CloudWatch metrics, in Namespace/Name order
+}
+
+// Metric is a custom CloudWatch metric autoscaling tracks, written in the
+// manifest as Namespace/Name: {aggregate, value, dimensions}.
+type Metric struct {
+	Namespace  string // AWS/SQS
+	Name       string // ApproximateNumberOfMessagesVisible
+	Aggregate  string // avg, max, min or sum
+	Value      float64
+	Dimensions map[string]string
+}
+
+// Statistic is the CloudWatch statistic of a metric's aggregate.
+func (m Metric) Statistic() string {
+	return statistics[m.Aggregate]
+}
+
+var statistics = map[string]string{"avg": "Average", "max": "Maximum", "min": "Minimum", "sum": "Sum"}
 
 // Deployment bounds a service's running count during a deploy, in percent
 // of its desired count.
@@ -84,12 +149,66 @@ type Deployment struct {
 	Minimum, Maximum int
 }
 
+// Agent says whether a service runs one instance on every host, and which
+// of its ports are bound on the host.
+type Agent struct {
+	Enabled bool
+	Ports   []AgentPort
+}
+
+// AgentPort is a port an agent binds on its host.
+type AgentPort struct {
+	Port     int
+	Protocol string // tcp or udp
+}
+
+// Volume is a directory mounted into a service's containers.
+type Volume struct {
+	// Source is where it comes from: an efs resource of the manifest, a
+	// host path, or "" for a directory of the app's own (Convox's
+	// /volumes/<app>/<path>).
+	Source string
+	Path   string // where it is mounted in the container: absolute
+}
+
+// NLBPort is a port of the rack's network load balancer forwarded to a
+// service.
+type NLBPort struct {
+	Port             int
+	ContainerPort    int    // defaults to Port
+	Protocol         string // tcp (default) or tls
+	Scheme           string // public (default) or internal
+	Certificate      string // ACM or IAM server-certificate ARN, for tls
+	CrossZone        *bool  // nil: the balancer's own setting
+	AllowCIDR        []string
+	PreserveClientIP *bool // nil: the rack's default for the scheme
+}
+
 // Timer runs a command of a service on a schedule.
 type Timer struct {
-	Name     string
-	Schedule string // cron, 5 or 6 fields
-	Command  string
-	Service  string
+	Name        string
+	Schedule    string // cron, 5 or 6 fields
+	Command     string
+	Service     string
+	Concurrency string   // one of Concurrencies
+	Policies    []string // IAM policy ARNs; its service's when it names none
+}
+
+// Cron is the timer's schedule in the six fields of an EventBridge cron
+// expression: a five-field schedule runs every year.
+func (t Timer) Cron() string {
+	if len(strings.Fields(t.Schedule)) == 5 {
+		return t.Schedule + " *"
+	}
+	return t.Schedule
+}
+
+// Autoscale reports whether the service scales itself: its count is a
+// range, it has a target, and it is not an agent.
+func (s Service) Autoscale() bool {
+	t := s.Scale.Targets
+	return !s.Agent.Enabled && s.Scale.Min < s.Scale.Max &&
+		(t.CPU > 0 || t.Memory > 0 || t.Requests > 0 || len(t.Custom) > 0)
 }
 
 // Error is one thing wrong with a manifest, at a field path.
@@ -135,7 +254,7 @@ func Parse(data []byte) (Manifest, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return Manifest{}, Errors{{Message: strings.TrimPrefix(err.Error(), "yaml: ")}}
 	}
-	d := &decoder{}
+	d := &decoder{nlbOwners: map[int]string{}}
 	m := d.manifest(&doc)
 	if len(d.errs) > 0 {
 		return Manifest{}, d.errs
@@ -157,4 +276,13 @@ func (m Manifest) Service(name string) (Service, bool) {
 		return Service{}, false
 	}
 	return m.Services[i], true
+}
+
+// Resource finds a resource by name.
+func (m Manifest) Resource(name string) (Resource, bool) {
+	i := slices.IndexFunc(m.Resources, func(r Resource) bool { return r.Name == name })
+	if i < 0 {
+		return Resource{}, false
+	}
+	return m.Resources[i], true
 }
