@@ -13,6 +13,7 @@
 package buildspec
 
 import (
+	"bytes"
 	"errors"
 	"regexp"
 	"strings"
@@ -102,7 +103,16 @@ func Render(m manifest.Manifest, o Options) ([]byte, error) {
 			PostBuild: abort(p.push()),
 		},
 	}
-	return yaml.Marshal(s)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // abort is a phase of commands that ends the build when one fails.
@@ -231,7 +241,7 @@ func (p *plan) dockerBuild(st *step) []string {
 	} else if p.o.Previous != "" {
 		cache := p.tag(first, p.o.Previous)
 		cmds = append(cmds, command("docker", "pull", cache)+" || "+
-			echo("No image of "+first+" from build "+p.o.Previous+": building without a cache"))
+			echo("No image of "+first+" from build "+p.o.Previous+", so no cache"))
 		args = append(args, "--cache-from", cache)
 	}
 	args = append(args, "--build-arg", inlineCache)
@@ -279,10 +289,16 @@ func command(words ...string) string {
 var plain = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
 
 // quote makes s one shell word that stands for s itself: as it is when it
-// is plain, else in single quotes, where only a single quote needs care.
+// is plain; in double quotes, which read best in the log, when nothing in
+// it is special there; else in single quotes, where only a single quote
+// needs care.
 func quote(s string) string {
-	if plain.MatchString(s) {
+	switch {
+	case plain.MatchString(s):
 		return s
+	case !strings.ContainsAny(s, "$`\\\"!"):
+		return `"` + s + `"`
+	default:
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
