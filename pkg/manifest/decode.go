@@ -14,21 +14,63 @@ import (
 
 // decoder walks the YAML tree and collects every error with its path.
 type decoder struct {
-	errs Errors
-	// work counts the keys read, merged ones included: aliases and merge
-	// keys can make a small document expand exponentially.
+	errs   Errors
+	failed map[string]bool // the paths of errors, even those not kept
+	more   int             // errors past maxErrors, counted and not kept
+	// work counts the keys and items read, merged and aliased ones
+	// included: aliases and merge keys can make a small document expand
+	// exponentially.
 	work int
 	// nlbOwners are the services of the nlb ports read so far: a port is
 	// one service's.
 	nlbOwners map[int]string
 }
 
-// maxWork bounds the keys a manifest may expand to.
-const maxWork = 1 << 16
+// maxWork bounds the keys and items a manifest may expand to; maxErrors
+// the errors listed, the rest only counted.
+const (
+	maxWork   = 1 << 16
+	maxErrors = 200
+)
+
+func newDecoder() *decoder {
+	return &decoder{failed: map[string]bool{}, nlbOwners: map[int]string{}}
+}
 
 func (d *decoder) fail(path, format string, args ...any) {
+	d.failed[path] = true
+	if len(d.errs) >= maxErrors {
+		d.more++
+		return
+	}
 	d.errs = append(d.errs, Error{Path: path, Message: fmt.Sprintf(format, args...)})
 }
+
+// errors are the errors found, the last saying how many more there were.
+func (d *decoder) errors() Errors {
+	if d.more > 0 {
+		return append(d.errs, Error{Message: fmt.Sprintf("and %d more errors", d.more)})
+	}
+	return d.errs
+}
+
+// spend counts n keys or items read, and says whether the manifest is
+// still within maxWork.
+func (d *decoder) spend(n int) bool {
+	d.work += n
+	if d.work <= maxWork {
+		return true
+	}
+	if !d.failed[overflow] {
+		d.failed[overflow] = true
+		d.errs = append(d.errs, Error{Message: fmt.Sprintf("the manifest's aliases and merge keys expand to more than %d keys", maxWork)})
+	}
+	return false
+}
+
+// overflow is the path under which spend notes its error: none a
+// manifest has.
+const overflow = "\x00"
 
 // The keys each mapping knows: those of Convox's generation 2 manifest.
 var (
@@ -88,7 +130,7 @@ func (d *decoder) manifest(doc *yaml.Node) Manifest {
 			m.Services = append(m.Services, d.service(name, services[name], m.Resources, services))
 		}
 	}
-	if len(m.Services) == 0 && !d.failed("services") {
+	if len(m.Services) == 0 && !d.failed["services"] {
 		d.fail("services", "no services: an app needs at least one")
 	}
 	if n, ok := top["timers"]; ok {
@@ -98,11 +140,6 @@ func (d *decoder) manifest(doc *yaml.Node) Manifest {
 		}
 	}
 	return m
-}
-
-// failed says whether an error was already reported at path.
-func (d *decoder) failed(path string) bool {
-	return slices.ContainsFunc(d.errs, func(e Error) bool { return e.Path == path })
 }
 
 // resource reads {type, options, tags}; the type is one Convox knows.
@@ -116,7 +153,7 @@ func (d *decoder) resource(name string, n *yaml.Node) Resource {
 	}
 	if v, ok := keys["type"]; ok {
 		r.Type = d.str(v, path+".type")
-		if strings.TrimSpace(r.Type) == "" && !d.failed(path+".type") {
+		if strings.TrimSpace(r.Type) == "" && !d.failed[path+".type"] {
 			d.fail(path, "no type")
 		} else if r.Type != "" && !slices.Contains(ResourceTypes, r.Type) {
 			d.fail(path+".type", "%q is not a resource type%s", r.Type, suggest(r.Type, ResourceTypes))
@@ -202,11 +239,7 @@ func (d *decoder) mapping(n *yaml.Node, path string, known []string) map[string]
 		d.fail(path, "%s: a mapping of names and values", describe(n))
 		return nil
 	}
-	d.work += len(n.Content) / 2
-	if d.work > maxWork {
-		if !d.failed("") {
-			d.fail("", "the manifest's aliases and merge keys expand to more than %d keys", maxWork)
-		}
+	if !d.spend(len(n.Content) / 2) {
 		return nil
 	}
 	out := map[string]*yaml.Node{}
@@ -297,7 +330,7 @@ func (d *decoder) oneOf(n *yaml.Node, path string, values []string) string {
 	raw := d.str(n, path)
 	i := slices.IndexFunc(values, func(v string) bool { return strings.EqualFold(v, strings.TrimSpace(raw)) })
 	if i < 0 {
-		if !d.failed(path) {
+		if !d.failed[path] {
 			d.fail(path, "%q is not %s", raw, orList(values))
 		}
 		return ""
@@ -332,6 +365,9 @@ func (d *decoder) strings(n *yaml.Node, path string) []string {
 		d.fail(path, "%s: a list of strings", describe(n))
 		return nil
 	}
+	if !d.spend(len(n.Content)) {
+		return nil
+	}
 	out := make([]string, 0, len(n.Content))
 	for i, item := range n.Content {
 		out = append(out, d.str(item, fmt.Sprintf("%s[%d]", path, i)))
@@ -346,6 +382,8 @@ func (d *decoder) list(n *yaml.Node, path string) []*yaml.Node {
 		return nil
 	case n.Kind != yaml.SequenceNode:
 		d.fail(path, "%s: a list", describe(n))
+		return nil
+	case !d.spend(len(n.Content)):
 		return nil
 	}
 	return n.Content
@@ -362,7 +400,7 @@ func (d *decoder) positive(n *yaml.Node, path string) float64 {
 	raw := d.str(n, path)
 	v, err := strconv.ParseFloat(raw, 64)
 	switch {
-	case raw == "" && d.failed(path):
+	case raw == "" && d.failed[path]:
 	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
 		d.fail(path, "%q is not a number", raw)
 	case v <= 0:
@@ -375,7 +413,7 @@ func (d *decoder) integer(n *yaml.Node, path string, min, max int) int {
 	raw := d.str(n, path)
 	v, err := strconv.Atoi(raw)
 	switch {
-	case raw == "" && d.failed(path):
+	case raw == "" && d.failed[path]:
 	case err != nil:
 		d.fail(path, "%q is not a whole number", raw)
 	case v < min || v > max:

@@ -19,15 +19,13 @@ func (m Manifest) declarations(s Service) []string {
 func (m Manifest) MissingEnv(env map[string]string) []string {
 	missing := map[string]bool{}
 	for _, s := range m.Services {
-		required := map[string]bool{}
+		defaulted := map[string]bool{}
 		for _, e := range m.declarations(s) {
 			name, _, hasDefault := strings.Cut(e, "=")
-			if name != "*" {
-				required[name] = !hasDefault
-			}
+			defaulted[name] = defaulted[name] || hasDefault
 		}
-		for name, req := range required {
-			if _, set := env[name]; req && !set {
+		for name, hasDefault := range defaulted {
+			if _, set := env[name]; !hasDefault && !set && name != "*" {
 				missing[name] = true
 			}
 		}
@@ -37,8 +35,8 @@ func (m Manifest) MissingEnv(env map[string]string) []string {
 
 // ServiceEnv is the environment a service's containers get from env, the
 // app's environment, as Convox builds it: each declared NAME with its value
-// in env, or its default when env lacks it ("" when it has none); a * takes
-// every variable of env. It is nil when there is no such service.
+// in env, or else its default (the last one declared; "" when it has
+// none); a * takes every variable of env. It is nil when there is no such service.
 func (m Manifest) ServiceEnv(service string, env map[string]string) map[string]string {
 	s, ok := m.Service(service)
 	if !ok {
@@ -46,14 +44,14 @@ func (m Manifest) ServiceEnv(service string, env map[string]string) map[string]s
 	}
 	out := map[string]string{}
 	for _, e := range m.declarations(s) {
-		name, def, _ := strings.Cut(e, "=")
-		if name == "*" {
+		name, def, hasDefault := strings.Cut(e, "=")
+		v, set := env[name]
+		switch _, had := out[name]; {
+		case name == "*":
 			maps.Copy(out, env)
-			continue
-		}
-		if v, set := env[name]; set {
+		case set:
 			out[name] = v
-		} else {
+		case hasDefault || !had:
 			out[name] = def
 		}
 	}

@@ -254,10 +254,10 @@ func Parse(data []byte) (Manifest, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return Manifest{}, Errors{{Message: strings.TrimPrefix(err.Error(), "yaml: ")}}
 	}
-	d := &decoder{nlbOwners: map[int]string{}}
+	d := newDecoder()
 	m := d.manifest(&doc)
 	if len(d.errs) > 0 {
-		return Manifest{}, d.errs
+		return Manifest{}, d.errors()
 	}
 	return m, nil
 }

@@ -509,6 +509,30 @@ func TestAliasExpansionIsBounded(t *testing.T) {
 	require.Contains(t, es.Error(), "the manifest's aliases and merge keys expand to more than 65536 keys")
 }
 
+// TestErrorsAreBounded: lists aliased into many services used to make a
+// 4 KB manifest take minutes, with half a million errors. Aliased items
+// count toward the bound on keys, and past 200 errors the rest are only
+// counted.
+func TestErrorsAreBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x: &e [" + strings.Repeat("1a,", 300) + "]\n")
+	b.WriteString("y: &s {environment: *e, links: *e, resources: *e, volumes: *e, policies: *e}\nservices:\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "  s%d: *s\n", i)
+	}
+	_, err := manifest.Parse([]byte(b.String()))
+	es, ok := manifest.IsErrors(err)
+	require.True(t, ok)
+	require.Len(t, es, 202)
+	require.Equal(t, manifest.Error{Message: "the manifest's aliases and merge keys expand to more than 65536 keys"}, es[200])
+	require.Regexp(t, `^and \d+ more errors$`, es[201].Message)
+
+	// Fewer errors are all listed.
+	_, err = manifest.Parse([]byte("x-: 1\nservices:\n  s: {environment: [" + strings.Repeat("1a,", 199) + "]}"))
+	es, _ = manifest.IsErrors(err)
+	require.Len(t, es, 200)
+}
+
 // FuzzParse: any input, with any value of ${X}, is a manifest or a list of
 // errors, each with a message; nothing panics, and a manifest's services
 // all have a name, a build or an image, and a sane scale.

@@ -292,7 +292,7 @@ func (d *decoder) count(n *yaml.Node, path string) (int, int) {
 		max, err2 = strconv.Atoi(strings.TrimSpace(hi))
 	}
 	if err1 != nil || err2 != nil || min < 0 || max > math.MaxInt32 {
-		if !d.failed(path) {
+		if !d.failed[path] {
 			d.fail(path, "%q is not a count: a number, or min-max", raw)
 		}
 		return 1, 1
@@ -395,7 +395,7 @@ func (d *decoder) domains(n *yaml.Node, path string) []string {
 func (d *decoder) names(n *yaml.Node, path, kind string, exists func(string) bool) []string {
 	names := d.strings(n, path)
 	for i, name := range names {
-		if at := fmt.Sprintf("%s[%d]", path, i); !d.failed(at) && !exists(name) {
+		if at := fmt.Sprintf("%s[%d]", path, i); !d.failed[at] && !exists(name) {
 			d.fail(at, "no %s %s in this manifest", kind, name)
 		}
 	}
@@ -412,7 +412,7 @@ func (d *decoder) volumes(n *yaml.Node, path string, resources []Resource) []Vol
 			v = Volume{Source: src, Path: dst}
 		}
 		if !strings.HasPrefix(v.Path, "/") {
-			if !d.failed(at) {
+			if !d.failed[at] {
 				d.fail(at, "%q is not a volume: /path, or source:/path in the container", raw)
 			}
 			continue
@@ -456,7 +456,7 @@ func (d *decoder) agentPort(n *yaml.Node, path string) (AgentPort, bool) {
 	p := AgentPort{Protocol: cmp.Or(strings.ToLower(protocol), "tcp")}
 	v, err := strconv.Atoi(number)
 	if err != nil || v < 1 || v > 65535 || (p.Protocol != "tcp" && p.Protocol != "udp") {
-		if !d.failed(path) {
+		if !d.failed[path] {
 			d.fail(path, "%q is not an agent port: a number from 1 to 65535, then /tcp (the default) or /udp", raw)
 		}
 		return AgentPort{}, false
@@ -553,7 +553,7 @@ func (d *decoder) cidrs(n *yaml.Node, path string) []string {
 		at := fmt.Sprintf("%s[%d]", path, i)
 		ip, block, err := net.ParseCIDR(c)
 		switch {
-		case d.failed(at):
+		case d.failed[at]:
 		case err != nil || ip.To4() == nil:
 			d.fail(at, "%q is not an IPv4 CIDR block, as 10.0.0.0/16", c)
 		case block.String() != c:
