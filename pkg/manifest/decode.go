@@ -317,8 +317,8 @@ func (d *decoder) tags(n *yaml.Node, path string) map[string]string {
 func (d *decoder) policies(n *yaml.Node, path string) []string {
 	arns := d.strings(n, path)
 	for i, a := range arns {
-		if !strings.HasPrefix(a, "arn:") {
-			d.fail(fmt.Sprintf("%s[%d]", path, i), "%q is not an IAM policy ARN (arn:...)", a)
+		if at := fmt.Sprintf("%s[%d]", path, i); !d.failed[at] && !strings.HasPrefix(a, "arn:") {
+			d.fail(at, "%q is not an IAM policy ARN (arn:...)", a)
 		}
 	}
 	return arns

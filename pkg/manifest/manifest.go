@@ -164,9 +164,10 @@ type AgentPort struct {
 
 // Volume is a directory mounted into a service's containers.
 type Volume struct {
-	// Source is where it comes from: an efs resource of the manifest, a
-	// host path, or "" for a directory of the app's own (Convox's
-	// /volumes/<app>/<path>).
+	// Source is where it comes from: the name of an efs resource of the
+	// manifest; a host path (absolute); else a directory of the app's own,
+	// Convox's /volumes/<app>/<Source>, or /volumes/<app>/<Path> when
+	// Source is "".
 	Source string
 	Path   string // where it is mounted in the container: absolute
 }
@@ -224,7 +225,8 @@ func (e Error) Error() string {
 	return e.Path + ": " + e.Message
 }
 
-// Errors is everything wrong with a manifest, in document order.
+// Errors is everything wrong with a manifest, in the order found: section
+// by section, names sorted; past 200, the last says how many more.
 type Errors []Error
 
 func (es Errors) Error() string {

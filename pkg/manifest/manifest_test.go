@@ -423,7 +423,8 @@ services.web.termination.grace: 4000: between 0 and 3600`},
 		{"volume path", "services:\n  web:\n    volumes: [data, 'a:b']", `services.web.volumes[0]: "data" is not a volume: /path, or source:/path in the container
 services.web.volumes[1]: "a:b" is not a volume: /path, or source:/path in the container`},
 		{"volume of a database", "services:\n  web:\n    volumes: ['db:/data']\nresources:\n  db: {type: postgres}", `services.web.volumes[0]: resource db is postgres: only an efs resource mounts as a volume`},
-		{"policy", "services:\n  web:\n    policies: [AdministratorAccess]", `services.web.policies[0]: "AdministratorAccess" is not an IAM policy ARN (arn:...)`},
+		{"policy", "services:\n  web:\n    policies: [AdministratorAccess, [x]]", `services.web.policies[1]: a list: a string
+services.web.policies[0]: "AdministratorAccess" is not an IAM policy ARN (arn:...)`},
 		{"tags", "services:\n  web:\n    tags: {aws:owner: me, team: [a]}", `services.web.tags.team: a list: a string
 services.web.tags.aws:owner: the aws: prefix is AWS's own`},
 		{"test", "services:\n  web:\n    test: [make, test]", `services.web.test: a list: a string`},
