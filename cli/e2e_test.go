@@ -15,9 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
+	"github.com/rackhq/rack/pkg/testkit/examples"
 )
 
 // TestBinaryAgainstLocalAPI builds the convox binary and the local API
@@ -97,6 +102,8 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	stdout, _ = ok("env", "-a", "myapp")
 	require.Equal(t, "B=x=y\n", stdout)
 
+	buildOnEmulator(t, user, name)
+
 	stdout, stderr = ok("apps", "delete", "myapp", "--wait")
 	require.Equal(t, "Deleting myapp... OK\n", stdout)
 	require.Equal(t, "", stderr)
@@ -170,4 +177,78 @@ func waitHealthy(t *testing.T, url string) {
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "%s did not answer", url)
+}
+
+// buildOnEmulator builds the two-service example as myapp: the source
+// goes to the emulator's S3, the build starts on its CodeBuild, the sweep
+// completes it (the emulator's builds succeed at once and emit no
+// events), and the release carries the manifest. A bad manifest fails
+// with every error and records nothing.
+func buildOnEmulator(t *testing.T, user binary, rackName string) {
+	t.Helper()
+	run, ok := user.run, user.ok
+	dir := filepath.Join(examples.Dir(), "web-worker")
+	manifest, err := os.ReadFile(filepath.Join(dir, "convox.yml"))
+	require.NoError(t, err)
+
+	stdout, stderr := ok("build", dir, "-a", "myapp", "-d", "first build")
+	m := regexp.MustCompile(`^Packaging source\.\.\. OK\nUploading source\.\.\. OK\nStarting build\.\.\. OK\nBuild:   (B[A-Z]{10})\nRelease: (R[A-Z]{10})\n$`).FindStringSubmatch(stdout)
+	require.NotNil(t, m, stdout)
+	require.Equal(t, "", stderr)
+	build, release := m[1], m[2]
+
+	stdout, _ = ok("builds", "-a", "myapp")
+	require.Regexp(t, `\n`+build+`  complete  `+release+`  .*  first build\n$`, stdout)
+	stdout, _ = ok("builds", "info", build, "-a", "myapp", "--json")
+	var b struct{ ID, Status, Release, Manifest string }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &b))
+	require.Equal(t, build, b.ID)
+	require.Equal(t, string(manifest), b.Manifest)
+	stdout, _ = ok("api", "get", "/apps/myapp/releases/"+release)
+	var r struct{ Build, Manifest string }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, build, r.Build)
+	require.Equal(t, string(manifest), r.Manifest, "the release carries the manifest")
+
+	// The emulator's builder writes no output: write what CodeBuild
+	// would, where the build says its output is.
+	putBuildOutput(t, rackName, "Building web\n", "Building worker\n")
+	stdout, _ = ok("builds", "logs", build, "-a", "myapp")
+	require.Equal(t, "Building web\nBuilding worker\n", stdout)
+
+	bad := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(bad, "convox.yml"), []byte("services:\n  web:\n    port: abc\n    scael: 2\n"), 0o644))
+	stdout, stderr, code := run("", "build", bad, "-a", "myapp")
+	require.Equal(t, 1, code)
+	require.Empty(t, stdout)
+	require.Contains(t, stderr, "ERROR: convox.yml is not valid:\n")
+	require.Contains(t, stderr, "services.web.port")
+	require.Contains(t, stderr, "services.web.scael")
+	stdout, _ = ok("builds", "-a", "myapp", "--json")
+	var builds []struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &builds))
+	require.Len(t, builds, 1, "nothing recorded")
+}
+
+// putBuildOutput writes lines where the local rack's one build says its
+// output goes, as CodeBuild would.
+func putBuildOutput(t *testing.T, rackName string, lines ...string) {
+	t.Helper()
+	cfg := emulatortest.Config(t)
+	cb := codebuild.NewFromConfig(cfg)
+	ids, err := cb.ListBuildsForProject(t.Context(), &codebuild.ListBuildsForProjectInput{ProjectName: aws.String("rack-" + rackName)})
+	require.NoError(t, err)
+	require.Len(t, ids.Ids, 1)
+	out, err := cb.BatchGetBuilds(t.Context(), &codebuild.BatchGetBuildsInput{Ids: ids.Ids})
+	require.NoError(t, err)
+	group, stream := out.Builds[0].Logs.GroupName, out.Builds[0].Logs.StreamName
+	logs := cloudwatchlogs.NewFromConfig(cfg)
+	_, err = logs.CreateLogStream(t.Context(), &cloudwatchlogs.CreateLogStreamInput{LogGroupName: group, LogStreamName: stream})
+	emulatortest.Created(t, err)
+	var events []logtypes.InputLogEvent
+	for _, l := range lines {
+		events = append(events, logtypes.InputLogEvent{Message: aws.String(l), Timestamp: aws.Int64(time.Now().UnixMilli())})
+	}
+	_, err = logs.PutLogEvents(t.Context(), &cloudwatchlogs.PutLogEventsInput{LogGroupName: group, LogStreamName: stream, LogEvents: events})
+	require.NoError(t, err)
 }

@@ -38,6 +38,12 @@ type rackServer struct {
 	stack *fake.RackStack
 	clock *storetest.Clock
 	apps  *service.Apps
+	// builds are the builds use cases, and sources, builder and buildLogs
+	// the outside systems behind them.
+	builds    *service.Builds
+	sources   *fake.Sources
+	builder   *fake.Builder
+	buildLogs *fake.Logs
 }
 
 // settle finishes every stack change under way and runs the sweep, as the
@@ -67,10 +73,17 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 	r.stack = fake.NewRackStack(name, map[string]string{"Version": "1.2.3", "Architecture": "arm64", "InstanceCount": "0", "Password": "secret"}, "Password")
 	core := service.NewCore(service.CoreConfig{Rack: name, NewID: ids, Now: clock.Now})
 	r.apps = service.NewApps(core, r.store, r.stacks)
+	releases := service.NewReleases(core, r.store, fake.Sealer{})
+	r.sources, r.builder, r.buildLogs = fake.NewSources(), fake.NewBuilder(), fake.NewLogs()
+	t.Cleanup(r.sources.Close)
+	r.builds = service.NewBuilds(core, r.store, service.BuildPorts{
+		Sources: r.sources, Builder: r.builder, Logs: r.buildLogs, Images: &fake.Images{}, Releaser: releases,
+		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+	})
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:     r.apps,
-		Builds:   service.NewBuilds(core, r.store),
-		Releases: service.NewReleases(core, r.store, fake.Sealer{}),
+		Builds:   r.builds,
+		Releases: releases,
 		System:   service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
 		Auth:     fake.Auth{Password: testPassword},
 		Version:  "1.2.3",

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
@@ -21,6 +22,8 @@ type compute struct {
 	cluster awsecs.Cluster
 	group   awsautoscaling.AutoScalingGroup
 	builder awscodebuild.Project
+	// buildLogs is where the builder's output goes.
+	buildLogs awslogs.LogGroup
 }
 
 func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBucket) compute {
@@ -65,6 +68,12 @@ func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBu
 	cluster.AddAsgCapacityProvider(provider, nil)
 	scopeAgentLogs(stack, cluster, group, name)
 
+	// Each build gives its own buildspec, rendered from the app's
+	// manifest, and fetches its source itself: the project has none.
+	builds := awslogs.NewLogGroup(stack, jsii.String("BuilderLogs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
 	builder := awscodebuild.NewProject(stack, jsii.String("Builder"), &awscodebuild.ProjectProps{
 		Description: jsii.String("Builds the rack's apps: docker build and push to the app's ECR repository"),
 		Environment: &awscodebuild.BuildEnvironment{
@@ -74,18 +83,11 @@ func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBu
 		},
 		BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]any{
 			"version": "0.2",
-			"phases": map[string]any{
-				"pre_build": map[string]any{"commands": []string{
-					`aws ecr get-login-password | docker login --username AWS --password-stdin "${REPOSITORY%%/*}"`,
-				}},
-				"build": map[string]any{"commands": []string{
-					`docker build -t "$REPOSITORY:$BUILD_ID" .`,
-				}},
-				"post_build": map[string]any{"commands": []string{
-					`docker push "$REPOSITORY:$BUILD_ID"`,
-				}},
-			},
+			"phases": map[string]any{"build": map[string]any{"commands": []string{
+				`echo "a build of this project is started by the rack's API, with its own buildspec" && exit 1`,
+			}}},
 		}),
+		Logging: &awscodebuild.LoggingOptions{CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: builds}},
 		Timeout: awscdk.Duration_Minutes(jsii.Number(60)),
 	})
 	storage.GrantRead(builder, jsii.String("sources/*"))
@@ -102,7 +104,7 @@ func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBu
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
 		Resources: jsii.Strings("*"),
 	}))
-	return compute{cluster: cluster, group: group, builder: builder}
+	return compute{cluster: cluster, group: group, builder: builder, buildLogs: builds}
 }
 
 // scopeAgentLogs replaces the ECS agent permissions CDK gives the

@@ -92,6 +92,10 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		names.EnvCluster:        cmp.cluster.ClusterName(),
 		names.EnvInstancesGroup: cmp.group.AutoScalingGroupName(),
 		names.EnvStackRole:      p.stackRole.ValueAsString(),
+		names.EnvBucket:         bucket.BucketName(),
+		names.EnvRegistry:       awscdk.Fn_Sub(jsii.String("${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}"), nil),
+		names.EnvBuildLogs:      cmp.buildLogs.LogGroupName(),
+		names.EnvBuildRetention: p.buildRetention.ValueAsString(),
 		names.EnvLogLevel: awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
@@ -128,6 +132,23 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		}))
 	}
 	appResources(stack, name, api)
+	// Builds: the API starts them and reads their output; the builds
+	// function follows them and removes old images.
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("codebuild:StartBuild", "codebuild:BatchGetBuilds"),
+		Resources: jsii.Strings(*cmp.builder.ProjectArn()),
+	}))
+	cmp.buildLogs.GrantRead(api)
+	builds.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("codebuild:BatchGetBuilds"),
+		Resources: jsii.Strings(*cmp.builder.ProjectArn()),
+	}))
+	builds.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("ecr:BatchDeleteImage"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ecr"), Resource: jsii.String("repository"), ResourceName: jsii.String(names.RepositoryPrefix(name) + "*"),
+		})),
+	}))
 	ownStack(stack, name, p, api)
 
 	// Custom resources, answered by the customresources function.
@@ -232,9 +253,9 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		Targets: &[]awsevents.IRuleTarget{toInstances},
 	})
 	awsevents.NewRule(stack, jsii.String("Reconcile"), &awsevents.RuleProps{
-		Description: jsii.String("Reconcile sweep"),
+		Description: jsii.String("Reconcile sweep: apps with their stacks, builds with their jobs"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(1))),
-		Targets:     &[]awsevents.IRuleTarget{target},
+		Targets:     &[]awsevents.IRuleTarget{target, async(builds)},
 	})
 
 	for name, value := range map[string]*string{
@@ -247,6 +268,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		names.OutputDeadLetterQueue: dlq.QueueUrl(),
 		names.OutputClusterName:     cmp.cluster.ClusterName(),
 		names.OutputBuildProject:    cmp.builder.ProjectName(),
+		names.OutputBuildLogs:       cmp.buildLogs.LogGroupName(),
 	} {
 		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{Value: value})
 	}
@@ -261,7 +283,7 @@ type parameters struct {
 	codeBucket, codePrefix                       awscdk.CfnParameter
 	pointInTimeRecovery, deletionProtection      awscdk.CfnParameter
 	instanceImage, webhooks                      awscdk.CfnParameter
-	stackRole                                    awscdk.CfnParameter
+	stackRole, buildRetention                    awscdk.CfnParameter
 }
 
 func newParameters(stack awscdk.Stack, version string) parameters {
@@ -300,6 +322,10 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 		webhooks:           str("Webhooks", "Comma-separated URLs that receive the rack's events as JSON POSTs", jsii.String("")),
 		keyRotation:        yesNo("EnvironmentKeyRotation", "Yearly rotation of the key that seals app environments (+$1/month for each of its first two rotations)", "No"),
 		deletionProtection: yesNo("DeletionProtection", "Deletion protection of the rack table", "No"),
+		buildRetention: awscdk.NewCfnParameter(stack, jsii.String("BuildRetention"), &awscdk.CfnParameterProps{
+			Type: jsii.String("Number"), Default: jsii.Number(50), MinValue: jsii.Number(1), MaxValue: jsii.Number(1000),
+			Description: jsii.String("Builds each app keeps; older builds and their images are removed"),
+		}),
 		stackRole: str(names.ParamStackRole, "ARN of an IAM role, assumable by CloudFormation, that carries out the updates of this stack made through the rack's API (convox rack update, rack params set); empty: they run with the api function's own permissions, which change no resource (docs/stack.md)",
 			jsii.String("")),
 	}

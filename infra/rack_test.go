@@ -75,7 +75,7 @@ func TestResourceCounts(t *testing.T) {
 		"Custom::RackMigration":                 1,
 		"AWS::ApiGatewayV2::Stage":              1,
 		"AWS::ApiGatewayV2::Authorizer":         0,
-		"AWS::Logs::LogGroup":                   len(names.Functions),
+		"AWS::Logs::LogGroup":                   len(names.Functions) + 1, // and the builder's
 		"AWS::ECS::Cluster":                     1,
 		"AWS::ECS::CapacityProvider":            1,
 		"AWS::AutoScaling::AutoScalingGroup":    1,
@@ -217,7 +217,7 @@ func jsonEqual(a, b any) bool {
 func TestParametersAndOutputs(t *testing.T) {
 	_, tmpl := synth(t)
 	params := tmpl["Parameters"].(map[string]any)
-	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount", "Webhooks", "StackRole"} {
+	for _, p := range []string{"Version", "Password", "Architecture", "CodeBucket", "CodePrefix", "PointInTimeRecovery", "DeletionProtection", "EnvironmentKeyRotation", "Development", "InstanceType", "InstanceCount", "Webhooks", "StackRole", "BuildRetention"} {
 		require.Contains(t, params, p)
 	}
 	require.Equal(t, true, params["Password"].(map[string]any)["NoEcho"])
@@ -279,7 +279,50 @@ func TestInstancesFollowInstanceCountAndBuildsArePrivileged(t *testing.T) {
 	})
 	tmpl.HasResourceProperties(jsii.String("AWS::CodeBuild::Project"), map[string]any{
 		"Environment": map[string]any{"PrivilegedMode": true},
+		"Source":      map[string]any{"Type": "NO_SOURCE"},
 	})
+}
+
+// TestBuildGrants: the API starts builds and reads their output; the
+// builds function follows them and removes old images; the sweep reaches
+// the builds function.
+func TestBuildGrants(t *testing.T) {
+	_, tmpl := synth(t)
+	api, builds := roleActions(tmpl, "ApiServiceRole"), roleActions(tmpl, "BuildsServiceRole")
+	require.Contains(t, api, "codebuild:StartBuild")
+	require.Contains(t, api, "logs:GetLogEvents")
+	require.Contains(t, builds, "codebuild:BatchGetBuilds")
+	require.Contains(t, builds, "ecr:BatchDeleteImage")
+	require.NotContains(t, builds, "codebuild:StartBuild")
+	var swept []string
+	for _, rule := range resources(tmpl, "AWS::Events::Rule") {
+		props := rule["Properties"].(map[string]any)
+		if props["ScheduleExpression"] != "rate(1 minute)" {
+			continue
+		}
+		for _, target := range props["Targets"].([]any) {
+			arn := target.(map[string]any)["Arn"].(map[string]any)["Fn::GetAtt"].([]any)
+			swept = append(swept, arn[0].(string))
+		}
+	}
+	require.Len(t, swept, 2, "the sweep reaches the releases and builds functions")
+	require.True(t, slices.ContainsFunc(swept, func(id string) bool { return strings.HasPrefix(id, "Builds") }), swept)
+}
+
+// roleActions lists the actions the policies of a role allow.
+func roleActions(tmpl map[string]any, role string) []any {
+	var out []any
+	for _, policy := range resources(tmpl, "AWS::IAM::Policy") {
+		props := policy["Properties"].(map[string]any)
+		roles, _ := json.Marshal(props["Roles"])
+		if !strings.Contains(string(roles), role) {
+			continue
+		}
+		for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			out = append(out, asList(st.(map[string]any)["Action"])...)
+		}
+	}
+	return out
 }
 
 // TestGolden compares the template with testdata/rack.template.json, as

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -37,6 +38,12 @@ type harness struct {
 	// apps are the apps use cases behind the server, for a test to run the
 	// sweep the releases function runs.
 	apps *service.Apps
+	// builds are the builds use cases, and sources, builder and buildLogs
+	// the outside systems behind them.
+	builds    *service.Builds
+	sources   *fake.Sources
+	builder   *fake.Builder
+	buildLogs *fake.Logs
 }
 
 func newHarness(t *testing.T) *harness {
@@ -45,10 +52,17 @@ func newHarness(t *testing.T) *harness {
 	log := api.Logger(slog.NewJSONHandler(&lockedWriter{w: h.logs}, nil))
 	core := service.NewCore(service.CoreConfig{Rack: "test", Events: h.events, Log: log})
 	h.apps = service.NewApps(core, h.store, h.stacks)
+	releases := service.NewReleases(core, h.store, fake.Sealer{})
+	h.sources, h.builder, h.buildLogs = fake.NewSources(), fake.NewBuilder(), fake.NewLogs()
+	t.Cleanup(h.sources.Close)
+	h.builds = service.NewBuilds(core, h.store, service.BuildPorts{
+		Sources: h.sources, Builder: h.builder, Logs: h.buildLogs, Images: &fake.Images{}, Releaser: releases,
+		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+	})
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:     h.apps,
-		Builds:   service.NewBuilds(core, h.store),
-		Releases: service.NewReleases(core, h.store, fake.Sealer{}),
+		Builds:   h.builds,
+		Releases: releases,
 		System:   service.NewSystem(rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"}),
 		Auth:     fake.Auth{Password: password}, Log: log, Version: "1.0.0",
 	}))
@@ -247,6 +261,78 @@ func TestBuildsAndPaging(t *testing.T) {
 	_, _, err = h.client.BuildListPage(ctx, "myapp", rack.Page{Limit: 5000})
 	requireCode(t, rack.EINVALID, err)
 	_, err = h.client.Get(ctx, "/apps?limit=ten")
+	requireCode(t, rack.EINVALID, err)
+}
+
+// TestBuildFromAnUpload: the source goes straight to storage, the build
+// starts, its output pages, and the sweep completes it with a release.
+func TestBuildFromAnUpload(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	h.stacks.Settle()
+	require.NoError(t, h.apps.ReconcileApps(ctx))
+
+	up, err := h.client.SourceUploadCreate(ctx, "myapp")
+	require.NoError(t, err)
+	require.Regexp(t, `^sources/myapp/[0-9a-f]{32}\.tgz$`, up.Source)
+	require.True(t, up.Expires.After(time.Now()))
+	src := tarball(t, map[string]string{"convox.yml": "services:\n  web:\n    port: 3000\n"})
+	req, err := http.NewRequest(http.MethodPut, up.URL, bytes.NewReader(src))
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+
+	b, err := h.client.BuildCreate(ctx, "myapp", sdk.BuildCreateOptions{Source: up.Source, Description: "first"})
+	require.NoError(t, err)
+	require.Equal(t, "created", b.Status)
+	require.Equal(t, "first", b.Description)
+
+	logs, err := h.client.BuildLogs(ctx, "myapp", b.ID, "")
+	require.NoError(t, err)
+	require.Empty(t, logs.Events)
+	require.Equal(t, "created", logs.Status)
+	stored, err := h.store.GetBuild(ctx, "myapp", b.ID)
+	require.NoError(t, err)
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	h.buildLogs.Write(stored.LogGroup, stored.LogStream, at, "Building web\n")
+	logs, err = h.client.BuildLogs(ctx, "myapp", b.ID, "")
+	require.NoError(t, err)
+	require.Equal(t, []sdk.LogEvent{{Timestamp: at, Message: "Building web\n"}}, logs.Events)
+	logs, err = h.client.BuildLogs(ctx, "myapp", b.ID, logs.Next)
+	require.NoError(t, err)
+	require.Empty(t, logs.Events)
+
+	h.builder.Finish(b.ID, rack.BuildComplete, "")
+	require.NoError(t, h.builds.ReconcileBuilds(ctx))
+	b, err = h.client.BuildGet(ctx, "myapp", b.ID)
+	require.NoError(t, err)
+	require.Equal(t, "complete", b.Status)
+	r, err := h.client.ReleaseGet(ctx, "myapp", b.Release)
+	require.NoError(t, err)
+	require.Equal(t, b.ID, r.Build)
+	require.Equal(t, "services:\n  web:\n    port: 3000\n", r.Manifest)
+
+	// A bad manifest: every error, nothing recorded.
+	up, err = h.client.SourceUploadCreate(ctx, "myapp")
+	require.NoError(t, err)
+	h.sources.Put(up.Source, tarball(t, map[string]string{"convox.yml": "services:\n  web:\n    port: abc\n    health: {interval: x}\n"}))
+	_, err = h.client.BuildCreate(ctx, "myapp", sdk.BuildCreateOptions{Source: up.Source})
+	requireCode(t, rack.EINVALID, err)
+	require.Contains(t, err.Error(), "services.web.port")
+	require.Contains(t, err.Error(), "services.web.health.interval")
+	all, err := h.client.BuildList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+
+	_, err = h.client.SourceUploadCreate(ctx, "nope")
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.BuildLogs(ctx, "myapp", "BZZZZZZZZZZ", "")
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.Get(ctx, "/apps/myapp/builds/"+b.ID+"/logs?limit=0")
 	requireCode(t, rack.EINVALID, err)
 }
 

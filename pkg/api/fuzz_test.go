@@ -2,16 +2,21 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rackhq/rack/pkg/api"
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/sdk"
 	"github.com/rackhq/rack/pkg/service"
+	"github.com/rackhq/rack/pkg/source"
 	"github.com/rackhq/rack/pkg/testkit/fake"
+	"github.com/rackhq/rack/pkg/testkit/memstore"
 )
 
 // FuzzSystemUpdateBody: whatever the body of PUT /system, as JSON or as
@@ -76,4 +81,96 @@ func FuzzSystemUpdateBody(f *testing.F) {
 			t.Fatalf("%d for %q: %s", rec.Code, body, rec.Body.String())
 		}
 	})
+}
+
+// FuzzBuildCreateBody: whatever the body of POST /apps/{app}/builds, and
+// whatever was uploaded as its source (any bytes, or a tarball of any
+// manifest), the answer is a 201 with a build the builder started, or a
+// 4xx with a JSON error and nothing recorded or started; never a 5xx.
+func FuzzBuildCreateBody(f *testing.F) {
+	good := tarball(f, map[string]string{"convox.yml": "services:\n  web:\n    build: .\n    port: 3000\n"})
+	for _, seed := range []struct {
+		body   string
+		upload []byte
+	}{
+		{`{"source": "SOURCE"}`, good},
+		{`{"source": "SOURCE", "manifest": "convox.yml", "description": "d", "noCache": true, "buildArgs": ["A=1"]}`, good},
+		{`{"source": "SOURCE", "manifest": "../x"}`, good},
+		{`{"source": "SOURCE", "buildArgs": ["A"]}`, good},
+		{`{"source": "SOURCE"}`, tarball(f, map[string]string{"convox.yml": "services: {web: {port: abc}}"})},
+		{`{"source": "SOURCE"}`, []byte("not a tarball")},
+		{`{"source": "sources/other/0123.tgz"}`, good},
+		{`{"source": 1}`, good},
+		{``, nil},
+	} {
+		f.Add([]byte(seed.body), seed.upload)
+	}
+	f.Fuzz(func(t *testing.T, body, upload []byte) {
+		store := memstore.New(nil)
+		ctx := context.Background()
+		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
+			t.Fatal(err)
+		}
+		core := service.NewCore(service.CoreConfig{Rack: "fuzz"})
+		sources, builder := fake.NewSources(), fake.NewBuilder()
+		defer sources.Close()
+		builds := service.NewBuilds(core, store, service.BuildPorts{
+			Sources: sources, Builder: builder, Logs: fake.NewLogs(), Images: &fake.Images{},
+			Releaser: service.NewReleases(core, store, fake.Sealer{}), Registry: "registry",
+		})
+		up, err := builds.CreateUpload(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if upload != nil {
+			sources.Put(up.Source, upload)
+		}
+		server := api.New(api.Config{Builds: builds, Auth: fake.Auth{Password: password}})
+		req := httptest.NewRequest(http.MethodPost, "/apps/web/builds", bytes.NewReader(bytes.ReplaceAll(body, []byte("SOURCE"), []byte(up.Source))))
+		req.SetBasicAuth("convox", password)
+		rec := httptest.NewRecorder()
+		server.ServeHTTP(rec, req)
+		recorded, _, err := store.ListBuilds(ctx, "web", rack.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(rec.Body)
+		dec.DisallowUnknownFields()
+		switch rec.Code {
+		case http.StatusCreated:
+			var b sdk.Build
+			if err := dec.Decode(&b); err != nil || b.Status != string(rack.BuildCreated) {
+				t.Fatalf("201 with %q: %v", rec.Body.String(), err)
+			}
+			if len(recorded) != 1 || len(builder.Started) != 1 || builder.Started[0].Build != b.ID {
+				t.Fatalf("201, but %d builds recorded and %d started", len(recorded), len(builder.Started))
+			}
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusConflict:
+			var e struct{ Error string }
+			if err := dec.Decode(&e); err != nil || e.Error == "" {
+				t.Fatalf("%d without an error message: %q", rec.Code, rec.Body.String())
+			}
+			if len(recorded) != 0 || len(builder.Started) != 0 {
+				t.Fatalf("%d (%s), but %d builds recorded and %d started", rec.Code, e.Error, len(recorded), len(builder.Started))
+			}
+		default:
+			t.Fatalf("%d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+	})
+}
+
+// tarball packs files as `convox build` does.
+func tarball(tb testing.TB, files map[string]string) []byte {
+	tb.Helper()
+	dir := tb.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if _, err := source.Pack(dir, &out, source.Options{}); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
 }

@@ -23,6 +23,9 @@ type Apps interface {
 type Builds interface {
 	ListBuilds(ctx context.Context, app string, page rack.Page) ([]rack.Build, string, error)
 	GetBuild(ctx context.Context, app, id string) (rack.Build, error)
+	CreateUpload(ctx context.Context, app string) (service.Upload, error)
+	CreateBuild(ctx context.Context, app string, opts service.BuildOptions) (rack.Build, error)
+	ReadBuildLog(ctx context.Context, app, id, cursor string, limit int) (service.BuildLog, error)
 }
 
 // Releases is what the release and environment routes call.

@@ -15,4 +15,8 @@ const (
 	EnvInstancesGroup = "RACK_INSTANCES_GROUP" // the Auto Scaling group of the cluster's instances
 	EnvLogLevel       = "RACK_LOG_LEVEL"       // debug, info, warn or error
 	EnvStackRole      = "RACK_STACK_ROLE"      // the role CloudFormation carries out the API's changes of the rack stack with
+	EnvBucket         = "RACK_BUCKET"          // the rack's bucket: uploaded sources
+	EnvRegistry       = "RACK_REGISTRY"        // the host of the apps' image repositories
+	EnvBuildLogs      = "RACK_BUILD_LOGS"      // the log group of the builder's output
+	EnvBuildRetention = "RACK_BUILD_RETENTION" // how many builds an app keeps
 )

@@ -148,6 +148,7 @@ const (
 	OutputDeadLetterQueue = "DeadLetterQueueUrl"
 	OutputClusterName     = "ClusterName"
 	OutputBuildProject    = "BuildProject"
+	OutputBuildLogs       = "BuildLogs"
 )
 
 // Parameters of the rack stack that the installer and the API set

@@ -98,3 +98,23 @@ func BuilderFailure(status string, phases []BuilderPhase) string {
 	}
 	return "build " + strings.ToLower(status)
 }
+
+// BuildJob is one run of the builder (the rack's CodeBuild project) for
+// a build.
+type BuildJob struct {
+	App, Build string
+	Buildspec  []byte
+	// Variables reach the job's environment: the build's identity, and the
+	// values of its build arguments.
+	Variables map[string]string
+}
+
+// JobState is what the builder says of a job.
+type JobState struct {
+	ID                  string
+	Status              BuildStatus
+	Reason              string // the failing phase and why
+	Logs                string // a link to its logs
+	LogGroup, LogStream string
+	Started, Ended      time.Time
+}

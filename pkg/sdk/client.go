@@ -233,6 +233,32 @@ func (c *Client) BuildGet(ctx context.Context, app, id string) (Build, error) {
 	return b, err
 }
 
+// SourceUploadCreate asks where to upload a source of app.
+func (c *Client) SourceUploadCreate(ctx context.Context, app string) (SourceUpload, error) {
+	var u SourceUpload
+	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/sources", nil, struct{}{}, &u)
+	return u, err
+}
+
+// BuildCreate starts a build of an uploaded source.
+func (c *Client) BuildCreate(ctx context.Context, app string, opts BuildCreateOptions) (Build, error) {
+	var b Build
+	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/builds", nil, opts, &b)
+	return b, err
+}
+
+// BuildLogs reads a page of a build's output from cursor ("" for the
+// start).
+func (c *Client) BuildLogs(ctx context.Context, app, id, cursor string) (BuildLog, error) {
+	var l BuildLog
+	q := url.Values{}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/builds/"+esc(id)+"/logs", q, nil, &l)
+	return l, err
+}
+
 // EnvironmentGet reads an app's environment (its latest release's).
 func (c *Client) EnvironmentGet(ctx context.Context, app string) (map[string]string, error) {
 	env := map[string]string{}

@@ -113,6 +113,40 @@ type ReleaseCreateOptions struct {
 	Description string             `json:"description,omitempty"`
 }
 
+// SourceUpload is the answer of POST /apps/{app}/sources: where to PUT a
+// source (a gzip'd tar of the app's directory), without other
+// credentials, until Expires; then build from Source.
+type SourceUpload struct {
+	URL     string    `json:"url"`
+	Source  string    `json:"source"`
+	Expires time.Time `json:"expires"`
+}
+
+// BuildCreateOptions is the body of POST /apps/{app}/builds.
+type BuildCreateOptions struct {
+	Source      string   `json:"source"`                // what POST /apps/{app}/sources returned, uploaded
+	Manifest    string   `json:"manifest,omitempty"`    // the manifest's path in the source; convox.yml
+	Description string   `json:"description,omitempty"` // what the build is
+	NoCache     bool     `json:"noCache,omitempty"`     // build every image from scratch
+	BuildArgs   []string `json:"buildArgs,omitempty"`   // NAME=VALUE, for the Dockerfiles' ARGs
+}
+
+// BuildLog is a page of a build's output: GET
+// /apps/{app}/builds/{id}/logs?cursor=. Read on from Next; the build's
+// output is all there once Status is complete or failed and a page
+// comes back empty.
+type BuildLog struct {
+	Events []LogEvent `json:"events"`
+	Next   string     `json:"next"`
+	Status string     `json:"status"`
+}
+
+// LogEvent is one line of output.
+type LogEvent struct {
+	Timestamp time.Time `json:"timestamp"`
+	Message   string    `json:"message"`
+}
+
 // NextCursorHeader carries a list's next page cursor; absent after the
 // last page. Lists take ?limit= and ?cursor=.
 const NextCursorHeader = "X-Next-Cursor"

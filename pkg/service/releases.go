@@ -1,9 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/rackhq/rack/events"
 	"github.com/rackhq/rack/pkg/rack"
@@ -143,6 +145,50 @@ func (s *Releases) CreateRelease(ctx context.Context, app string, opts ReleaseOp
 	}
 	s.publish(ctx, events.ActionReleaseCreate, events.StatusSuccess, map[string]string{"app": app, "id": created.ID})
 	return created, nil
+}
+
+// BuildReleaseID is the id of the release a build makes: the build's own
+// letters, so that making it twice finds the first.
+func BuildReleaseID(build string) string {
+	return rack.ReleaseIDPrefix + strings.TrimPrefix(build, rack.BuildIDPrefix)
+}
+
+// ReleaseBuild makes the release a successful build leads to: the build
+// and its manifest, with the environment of the app's latest release (its
+// sealed bytes as they are: unchanged, they need no new seal). Its id is
+// BuildReleaseID: a build event replayed, or the sweep and an event at
+// once, find the release made already (created is false) and make no
+// second one.
+func (s *Releases) ReleaseBuild(ctx context.Context, b rack.Build) (r rack.Release, created bool, err error) {
+	id := BuildReleaseID(b.ID)
+	if r, err := s.store.GetRelease(ctx, b.App, id); err == nil || !rack.IsCode(err, rack.ENOTFOUND) {
+		return r, false, err
+	}
+	latest, _, err := s.latestRelease(ctx, b.App)
+	if err != nil {
+		return rack.Release{}, false, err
+	}
+	r = rack.Release{
+		ID:          id,
+		App:         b.App,
+		Build:       b.ID,
+		Manifest:    b.Manifest,
+		Env:         latest.Env,
+		Status:      rack.ReleaseCreated,
+		Description: cmp.Or(b.Description, "build "+b.ID),
+	}
+	r, err = s.store.CreateRelease(ctx, r)
+	if rack.IsCode(err, rack.ECONFLICT) {
+		// Made meanwhile by another delivery of the same news.
+		if r, gerr := s.store.GetRelease(ctx, b.App, id); gerr == nil {
+			return r, false, nil
+		}
+	}
+	if err != nil {
+		return rack.Release{}, false, err
+	}
+	s.publish(ctx, events.ActionReleaseCreate, events.StatusSuccess, map[string]string{"app": b.App, "id": r.ID})
+	return r, true, nil
 }
 
 // latestRelease returns an app's newest release, if it has one.

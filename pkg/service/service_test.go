@@ -19,6 +19,10 @@ type world struct {
 	store    *memstore.Store
 	stacks   *fake.Stacks
 	events   *fake.Events
+	sources  *fake.Sources
+	builder  *fake.Builder
+	logs     *fake.Logs
+	images   *fake.Images
 	apps     *service.Apps
 	builds   *service.Builds
 	releases *service.Releases
@@ -30,8 +34,12 @@ func newWorld() *world {
 	w := &world{store: memstore.New(clock.Now), stacks: fake.NewStacks(), events: &fake.Events{}, clock: clock}
 	core := service.NewCore(service.CoreConfig{Rack: "dev", Events: w.events, Now: clock.Now})
 	w.apps = service.NewApps(core, w.store, w.stacks)
-	w.builds = service.NewBuilds(core, w.store)
 	w.releases = service.NewReleases(core, w.store, fake.Sealer{})
+	w.sources, w.builder, w.logs, w.images = fake.NewSources(), fake.NewBuilder(), fake.NewLogs(), &fake.Images{}
+	w.builds = service.NewBuilds(core, w.store, service.BuildPorts{
+		Sources: w.sources, Builder: w.builder, Logs: w.logs, Images: w.images, Releaser: w.releases,
+		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com", Retention: 3,
+	})
 	return w
 }
 
@@ -57,8 +65,14 @@ func TestReleaseOfABuild(t *testing.T) {
 	requireCode(t, rack.EINVALID, err)
 	require.Contains(t, err.Error(), "not complete")
 
-	_, err = w.builds.ApplyBuildProgress(ctx, "web", id, service.BuildProgress{Status: rack.BuildComplete})
+	b, err := w.builds.ApplyBuildProgress(ctx, "web", id, service.BuildProgress{Status: rack.BuildComplete})
 	require.NoError(t, err)
+	require.Equal(t, "RAAAAAAAAAB", b.Release, "a complete build makes its release, named after it")
+	own, ownEnv, err := w.releases.GetRelease(ctx, "web", b.Release)
+	require.NoError(t, err)
+	require.Equal(t, id, own.Build)
+	require.Equal(t, env, ownEnv, "with the app's environment")
+	require.Equal(t, "build "+id, own.Description)
 	r2, err := w.releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &id})
 	require.NoError(t, err)
 	require.Equal(t, id, r2.Build)
@@ -69,7 +83,7 @@ func TestReleaseOfABuild(t *testing.T) {
 	_, got, err := w.releases.GetRelease(ctx, "web", r2.ID)
 	require.NoError(t, err)
 	require.Equal(t, env, got)
-	require.Equal(t, []string{"release:create success", "build:create success", "release:create success"}, w.events.Actions())
+	require.Equal(t, []string{"release:create success", "release:create success", "build:create success", "release:create success"}, w.events.Actions())
 }
 
 func TestAFailedBuildAnnouncesItsReason(t *testing.T) {

@@ -8,6 +8,7 @@ package wire
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rackhq/rack/pkg/names"
@@ -31,6 +32,12 @@ type Env struct {
 	// changes of the rack stack with; empty, they run with the api
 	// function's own permissions.
 	StackRole string
+	Bucket    string // the rack's bucket: uploaded sources
+	Registry  string // the host of the apps' image repositories
+	BuildLogs string // the log group of the builder's output
+	// BuildRetention is how many builds an app keeps; 0 when unset or
+	// not a positive number (the use cases' default then).
+	BuildRetention int
 }
 
 // ReadEnv reads an Env. Every variable in required must be set; the
@@ -48,6 +55,12 @@ func ReadEnv(getenv func(string) string, required ...string) (Env, error) {
 		Cluster:        getenv(names.EnvCluster),
 		InstancesGroup: getenv(names.EnvInstancesGroup),
 		StackRole:      getenv(names.EnvStackRole),
+		Bucket:         getenv(names.EnvBucket),
+		Registry:       getenv(names.EnvRegistry),
+		BuildLogs:      getenv(names.EnvBuildLogs),
+	}
+	if n, err := strconv.Atoi(getenv(names.EnvBuildRetention)); err == nil && n > 0 {
+		e.BuildRetention = n
 	}
 	var missing []string
 	for _, name := range required {

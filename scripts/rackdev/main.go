@@ -4,13 +4,15 @@
 //	rackdev api [-listen ADDR] [-local NAME] [-password PW] [-sweep D]
 //	    the local API over the resources the environment names (a .env), or
 //	    over those of a rack NAME of its own (on the emulator); it runs the
-//	    releases function's reconcile sweep every D, as no schedule does here
+//	    releases and builds functions' reconcile sweeps every D, as no
+//	    schedule does here
 //	rackdev export-env STACK
 //	    the environment of a deployed rack, from its stack
 //	rackdev relay RACK
 //	    on an emulator, which emits no AWS events, hands each new status of
 //	    the rack's app stacks to its releases function, as CloudFormation's
-//	    events would (make dev runs it beside the dev rack)
+//	    events would, and a sweep to its builds function every 2 s (make dev
+//	    runs it beside the dev rack)
 //	rackdev update-rack -name NAME -template FILE -code DIR -arch ARCH -version V
 //	    updates a rack to a source tree's build with AWS credentials, as make
 //	    dev does on a re-run (a user runs convox rack update, through the
@@ -42,6 +44,7 @@ import (
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/wire"
 	"github.com/rackhq/rack/pkg/wire/apifn"
+	"github.com/rackhq/rack/pkg/wire/buildsfn"
 	"github.com/rackhq/rack/pkg/wire/local"
 	"github.com/rackhq/rack/pkg/wire/releasesfn"
 )
@@ -103,17 +106,24 @@ func serve(args []string) error {
 		}
 	}
 	log := wire.Logger(os.Stdout, getenv)
-	// No stack events and no schedule reach a local API: the sweep of the
-	// releases function, run here, brings apps current.
-	sweep, err := releasesfn.Function.Build(env, cfg, slog.New(log))
+	// No stack or build events and no schedule reach a local API: the
+	// sweeps of the releases and builds functions, run here, bring apps
+	// and builds current.
+	sweepApps, err := releasesfn.Function.Build(env, cfg, slog.New(log))
+	if err != nil {
+		return err
+	}
+	sweepBuilds, err := buildsfn.Function.Build(env, cfg, slog.New(log))
 	if err != nil {
 		return err
 	}
 	go func() {
 		tick := events.CloudWatchEvent{Source: rackevents.ScheduledEventSource, DetailType: rackevents.ScheduledEventDetailType}
 		for range time.Tick(*every) {
-			if err := sweep(ctx, tick); err != nil {
-				slog.New(log).Error("sweep", "error", err.Error())
+			for _, sweep := range []func(context.Context, events.CloudWatchEvent) error{sweepApps, sweepBuilds} {
+				if err := sweep(ctx, tick); err != nil {
+					slog.New(log).Error("sweep", "error", err.Error())
+				}
 			}
 		}
 	}()
@@ -133,7 +143,12 @@ func relay(args []string) error {
 		return err
 	}
 	log := slog.New(wire.Logger(os.Stdout, os.Getenv))
-	log.Info("relaying stack events", "rack", args[0])
+	log.Info("relaying stack events and build sweeps", "rack", args[0])
+	go func() {
+		if err := local.BuildSweeps(ctx, cfg, args[0], 2*time.Second, log); err != nil {
+			log.Error("build sweeps", "error", err.Error())
+		}
+	}()
 	return local.StackEvents(ctx, cfg, args[0], time.Second, log)
 }
 
@@ -141,10 +156,14 @@ func relay(args []string) error {
 // password parameter are named after it.
 func localEnv(rack string) func(string) string {
 	env := map[string]string{
-		names.EnvRack:    rack,
-		names.EnvTable:   "rack-" + rack,
-		names.EnvKey:     "alias/rack-" + rack,
-		names.EnvVersion: os.Getenv("VERSION"),
+		names.EnvRack:      rack,
+		names.EnvTable:     "rack-" + rack,
+		names.EnvKey:       "alias/rack-" + rack,
+		names.EnvVersion:   os.Getenv("VERSION"),
+		names.EnvBucket:    "rack-" + rack,
+		names.EnvBuilder:   "rack-" + rack,
+		names.EnvBuildLogs: "/aws/codebuild/rack-" + rack,
+		names.EnvRegistry:  "000000000000.dkr.ecr.us-east-1.amazonaws.com",
 	}
 	return func(k string) string {
 		if v, ok := env[k]; ok {
@@ -200,6 +219,15 @@ func exportEnv(args []string) error {
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		return fmt.Errorf("stack %s lacks %s: is it a rack?", stack, strings.Join(missing, ", "))
+	}
+	// What builds need; a rack older than its builds has none of it.
+	for name, value := range map[string]string{
+		names.EnvBucket: outputs[names.OutputBucketName], names.EnvBuilder: outputs[names.OutputBuildProject],
+		names.EnvBuildLogs: outputs[names.OutputBuildLogs],
+	} {
+		if value != "" {
+			env[name] = value
+		}
 	}
 	if endpoint := os.Getenv("AWS_ENDPOINT_URL"); endpoint != "" {
 		env["AWS_ENDPOINT_URL"] = endpoint

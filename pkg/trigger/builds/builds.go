@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
@@ -25,6 +24,8 @@ import (
 // Builds is what the handler changes; *service.Builds satisfies it.
 type Builds interface {
 	ApplyBuildProgress(ctx context.Context, app, id string, p service.BuildProgress) (rack.Build, error)
+	// ReconcileBuilds brings every build in flight up to date with its job.
+	ReconcileBuilds(ctx context.Context) error
 }
 
 // Handler applies the build state changes of one rack's builder.
@@ -40,21 +41,15 @@ func New(rackName, project string, builds Builds, log *slog.Logger) *Handler {
 	return &Handler{rack: rackName, project: project, builds: builds, log: log}
 }
 
-// statuses maps CodeBuild's build status to the build's.
-var statuses = map[awsevents.CodeBuildPhaseStatus]rack.BuildStatus{
-	"IN_PROGRESS": rack.BuildRunning,
-	"SUCCEEDED":   rack.BuildComplete,
-	"FAILED":      rack.BuildFailed,
-	"FAULT":       rack.BuildFailed,
-	"STOPPED":     rack.BuildFailed,
-	"TIMED_OUT":   rack.BuildFailed,
-}
-
 // Handle applies one event. Events of other projects, racks or kinds are
 // ignored; an unreadable event is an error, so it ends in the dead-letter
 // queue.
 func (h *Handler) Handle(ctx context.Context, ev awsevents.CloudWatchEvent) error {
 	log := h.log.With("event", ev.ID)
+	if ev.Source == events.ScheduledEventSource && ev.DetailType == events.ScheduledEventDetailType {
+		// The sweep: whatever events were lost, builds catch up here.
+		return h.builds.ReconcileBuilds(ctx)
+	}
 	if ev.Source != events.CodeBuildEventSource || ev.DetailType != events.CodeBuildBuildStateChangeDetailType {
 		log.DebugContext(ctx, "ignored: not a build state change", "source", ev.Source, "detail-type", ev.DetailType)
 		return nil
@@ -78,15 +73,18 @@ func (h *Handler) Handle(ctx context.Context, ev awsevents.CloudWatchEvent) erro
 		log.WarnContext(ctx, "ignored: not a build of this rack", "rack", vars[events.BuildVariableRack], "app", app, "build", id)
 		return nil
 	}
-	status, ok := statuses[d.BuildStatus]
+	status, ok := rack.BuilderStatus(string(d.BuildStatus))
 	if !ok {
 		log.WarnContext(ctx, "ignored: unknown build status", "status", d.BuildStatus)
 		return nil
 	}
+	info := d.AdditionalInformation
 	p := service.BuildProgress{
-		Status:  status,
-		Logs:    d.AdditionalInformation.Logs.DeepLink,
-		Started: time.Time(d.AdditionalInformation.BuildStartTime),
+		Status:    status,
+		Logs:      info.Logs.DeepLink,
+		LogGroup:  info.Logs.GroupName,
+		LogStream: info.Logs.StreamName,
+		Started:   time.Time(info.BuildStartTime),
 	}
 	if status == rack.BuildComplete || status == rack.BuildFailed {
 		p.Ended = ev.Time
@@ -105,22 +103,15 @@ func (h *Handler) Handle(ctx context.Context, ev awsevents.CloudWatchEvent) erro
 	return nil
 }
 
-// reason says why a build failed: the context of its failed phase, or its
-// status.
+// reason says why a build failed: its failed phase and what it said.
 func reason(d awsevents.CodeBuildEventDetail) string {
+	phases := make([]rack.BuilderPhase, 0, len(d.AdditionalInformation.Phases))
 	for _, p := range d.AdditionalInformation.Phases {
-		if p.PhaseStatus == "FAILED" || p.PhaseStatus == "FAULT" || p.PhaseStatus == "TIMED_OUT" {
-			var parts []string
-			for _, c := range p.PhaseContext {
-				if text := strings.TrimSpace(strings.Trim(fmt.Sprint(c), ": ")); text != "" {
-					parts = append(parts, text)
-				}
-			}
-			if len(parts) > 0 {
-				return fmt.Sprintf("%s: %s", p.PhaseType, strings.Join(parts, "; "))
-			}
-			return fmt.Sprintf("%s %s", p.PhaseType, strings.ToLower(string(p.PhaseStatus)))
+		ph := rack.BuilderPhase{Type: string(p.PhaseType), Status: string(p.PhaseStatus)}
+		for _, c := range p.PhaseContext {
+			ph.Context = append(ph.Context, fmt.Sprint(c))
 		}
+		phases = append(phases, ph)
 	}
-	return "build " + strings.ToLower(string(d.BuildStatus))
+	return rack.BuilderFailure(string(d.BuildStatus), phases)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/service"
+	"github.com/rackhq/rack/pkg/testkit/fake"
 	"github.com/rackhq/rack/pkg/testkit/memstore"
 	"github.com/rackhq/rack/pkg/trigger/builds"
 )
@@ -28,7 +29,10 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	store := memstore.New(nil)
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	svc := service.NewBuilds(service.NewCore(service.CoreConfig{Rack: "dev", Log: log}), store)
+	core := service.NewCore(service.CoreConfig{Rack: "dev", Log: log})
+	svc := service.NewBuilds(core, store, service.BuildPorts{
+		Builder: fake.NewBuilder(), Images: &fake.Images{}, Releaser: service.NewReleases(core, store, nil),
+	})
 	_, err := store.CreateApp(context.Background(), rack.App{Name: "myapp", Status: rack.AppRunning})
 	require.NoError(t, err)
 	_, err = store.CreateBuild(context.Background(), rack.Build{App: "myapp", ID: buildID, Status: rack.BuildCreated})

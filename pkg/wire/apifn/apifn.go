@@ -10,13 +10,19 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cbapi "github.com/aws/aws-sdk-go-v2/service/codebuild"
 	kmsapi "github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/rackhq/rack/pkg/api"
 	"github.com/rackhq/rack/pkg/auth"
 	"github.com/rackhq/rack/pkg/aws/cfn"
+	"github.com/rackhq/rack/pkg/aws/codebuild"
 	"github.com/rackhq/rack/pkg/aws/kms"
+	"github.com/rackhq/rack/pkg/aws/logs"
+	"github.com/rackhq/rack/pkg/aws/sources"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/service"
 	"github.com/rackhq/rack/pkg/wire"
@@ -48,10 +54,21 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	stacks := cloudformation.NewFromConfig(cfg)
 	own := cfn.NewRack(stacks, env.Rack)
 	own.Role = env.StackRole
+	releases := service.NewReleases(uses, store, sealer)
+	// The bucket takes path-style addresses where the endpoint is not
+	// AWS's: a custom endpoint has no bucket host names.
+	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
 	return api.New(api.Config{
-		Apps:     service.NewApps(uses, store, cfn.New(stacks, env.Rack)),
-		Builds:   service.NewBuilds(uses, store),
-		Releases: service.NewReleases(uses, store, sealer),
+		Apps: service.NewApps(uses, store, cfn.New(stacks, env.Rack)),
+		Builds: service.NewBuilds(uses, store, service.BuildPorts{
+			Sources:   sources.New(objects, env.Bucket),
+			Builder:   codebuild.New(cbapi.NewFromConfig(cfg), env.Builder, env.BuildLogs),
+			Logs:      logs.New(cloudwatchlogs.NewFromConfig(cfg)),
+			Releaser:  releases,
+			Registry:  env.Registry,
+			Retention: env.BuildRetention,
+		}),
+		Releases: releases,
 		System:   service.NewStackSystem(env.System(cfg.Region), own),
 		Auth:     auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
 		Log:      logger,

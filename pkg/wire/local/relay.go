@@ -26,7 +26,7 @@ import (
 // cannot be listed ten times in a row (the emulator is gone).
 func StackEvents(ctx context.Context, cfg aws.Config, rack string, interval time.Duration, log *slog.Logger) error {
 	cfn, fn := cloudformation.NewFromConfig(cfg), lambda.NewFromConfig(cfg)
-	function, err := releasesFunction(ctx, cfn, rack)
+	function, err := rackFunction(ctx, cfn, rack, "Releases")
 	if err != nil {
 		return err
 	}
@@ -65,18 +65,62 @@ func StackEvents(ctx context.Context, cfg aws.Config, rack string, interval time
 	}
 }
 
-// releasesFunction is the physical name of rack's releases function.
-func releasesFunction(ctx context.Context, cfn *cloudformation.Client, rack string) (string, error) {
+// rackFunction is the physical name of rack's function whose logical id
+// starts with prefix ("Releases", "Builds").
+func rackFunction(ctx context.Context, cfn *cloudformation.Client, rack, prefix string) (string, error) {
 	out, err := cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(rack)})
 	if err != nil {
 		return "", fmt.Errorf("rack %s: %w", rack, err)
 	}
 	for _, r := range out.StackResources {
-		if aws.ToString(r.ResourceType) == "AWS::Lambda::Function" && strings.HasPrefix(aws.ToString(r.LogicalResourceId), "Releases") {
+		if aws.ToString(r.ResourceType) == "AWS::Lambda::Function" && strings.HasPrefix(aws.ToString(r.LogicalResourceId), prefix) {
 			return aws.ToString(r.PhysicalResourceId), nil
 		}
 	}
-	return "", fmt.Errorf("rack %s has no releases function", rack)
+	return "", fmt.Errorf("rack %s has no %s function", rack, strings.ToLower(prefix))
+}
+
+// BuildSweeps plays the schedule's part for builds where the emulator's
+// builder emits no state changes: every interval, the rack's builds
+// function gets the documented "Scheduled Event", and its sweep completes
+// the builds the builder says are done. It returns when ctx ends, or with
+// an error when the function cannot be found.
+func BuildSweeps(ctx context.Context, cfg aws.Config, rack string, interval time.Duration, log *slog.Logger) error {
+	fn := lambda.NewFromConfig(cfg)
+	function, err := rackFunction(ctx, cloudformation.NewFromConfig(cfg), rack, "Builds")
+	if err != nil {
+		return err
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		if err := InvokeSweep(ctx, fn, function); err != nil && ctx.Err() == nil {
+			log.WarnContext(ctx, "build sweep not delivered", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// InvokeSweep hands function one "Scheduled Event", as the rack's
+// one-minute rule does.
+func InvokeSweep(ctx context.Context, fn *lambda.Client, function string) error {
+	now := time.Now().UTC()
+	payload, err := json.Marshal(map[string]any{
+		"version": "0", "id": fmt.Sprintf("sweep-%d", now.UnixNano()), "source": events.ScheduledEventSource,
+		"detail-type": events.ScheduledEventDetailType, "time": now.Format(time.RFC3339), "detail": map[string]any{},
+	})
+	if err != nil {
+		return err
+	}
+	out, err := fn.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(function), Payload: payload})
+	if err == nil && out.FunctionError != nil {
+		err = fmt.Errorf("%s: %s", aws.ToString(out.FunctionError), out.Payload)
+	}
+	return err
 }
 
 // invoke hands the releases function one stack status event.

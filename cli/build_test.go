@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/rack"
+	"github.com/rackhq/rack/pkg/testkit/storetest"
+)
+
+// appDir writes an app's directory: its files by relative name.
+func appDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+	}
+	return dir
+}
+
+var webWorker = map[string]string{
+	"convox.yml":        "services:\n  web:\n    build: .\n    port: 3000\n  worker:\n    build: ./worker\n",
+	"Dockerfile":        "FROM scratch\n",
+	"worker/Dockerfile": "FROM scratch\n",
+	".dockerignore":     "tmp\n",
+	"tmp/big":           "left out\n",
+}
+
+// buildRuns makes the builder run each started build to status, writing
+// lines to its log, when convox next waits.
+func buildRuns(r *rackServer, tm *term, status rack.BuildStatus, reason string, lines ...string) {
+	tm.onSleep = func() {
+		ctx := context.Background()
+		for _, job := range r.builder.Started {
+			b, err := r.store.GetBuild(ctx, job.App, job.Build)
+			if err != nil || b.Status.Finished() {
+				continue
+			}
+			r.buildLogs.Write(b.LogGroup, b.LogStream, r.clock.Now(), lines...)
+			r.builder.Finish(job.Build, status, reason)
+		}
+		if err := r.builds.ReconcileBuilds(ctx); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func TestBuild(t *testing.T) {
+	r, tm := loggedIn(t, "myapp")
+	r.settle()
+	dir := appDir(t, webWorker)
+	buildRuns(r, tm, rack.BuildComplete, "", "Building web\n", "Building worker")
+	// Ids come in order: the build takes the next one, its release the
+	// build's letters.
+	build := storetest.ID("B", 1)
+	tm.ok("", []string{"build", dir, "-a", "myapp", "-d", "first"}, lines(
+		"Packaging source... OK",
+		"Uploading source... OK",
+		"Starting build... OK",
+		"Building web",
+		"Building worker",
+		"Build:   "+build,
+		"Release: R"+build[1:],
+	), "")
+	b, err := r.store.GetBuild(context.Background(), "myapp", build)
+	require.NoError(t, err)
+	require.Equal(t, "first", b.Description)
+	require.Equal(t, webWorker["convox.yml"], b.Manifest)
+	job := r.builder.Started[0]
+	require.Contains(t, string(job.Buildspec), "worker")
+
+	// The builds list and its logs, after.
+	tm.ok("", []string{"builds", "logs", build, "-a", "myapp"}, "Building web\nBuilding worker\n", "")
+	res := tm.run("", "builds", "-a", "myapp")
+	require.Equal(t, exitOK, res.code)
+	require.Regexp(t, `\n`+build+`  complete  R`+build[1:]+`  `, res.stdout)
+
+	// --id: progress on stderr, the release alone on stdout.
+	build2 := storetest.ID("B", 2)
+	tm.ok("", []string{"build", dir, "-a", "myapp", "--id", "--no-cache", "--build-args", "A=1", "--build-args", "B=2"}, "R"+build2[1:], lines(
+		"Packaging source... OK",
+		"Uploading source... OK",
+		"Starting build... OK",
+		"Building web",
+		"Building worker",
+		"Build:   "+build2,
+		"Release: R"+build2[1:],
+	))
+	job = r.builder.Started[1]
+	require.Equal(t, "1", job.Variables["A"])
+	require.Equal(t, "2", job.Variables["B"])
+	require.Contains(t, string(job.Buildspec), "--no-cache")
+}
+
+func TestBuildFails(t *testing.T) {
+	r, tm := loggedIn(t, "myapp")
+	r.settle()
+	dir := appDir(t, webWorker)
+	buildRuns(r, tm, rack.BuildFailed, "BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker build. Reason: exit status 1", "Building web\n", "error: no such file\n")
+	tm.fails("", []string{"build", dir, "-a", "myapp"}, lines(
+		"Packaging source... OK",
+		"Uploading source... OK",
+		"Starting build... OK",
+		"Building web",
+		"error: no such file",
+	), "ERROR: build failed: BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker build. Reason: exit status 1\n")
+}
+
+func TestBuildChecksTheManifestFirst(t *testing.T) {
+	r, tm := loggedIn(t, "myapp")
+	r.settle()
+	dir := appDir(t, map[string]string{
+		"convox.yml": "services:\n  web:\n    port: abc\n    scael: 2\ntimers:\n  t:\n    schedule: '* * * * *'\n    command: x\n    service: nope\n",
+	})
+	res := tm.run("", "build", dir, "-a", "myapp")
+	require.Equal(t, exitError, res.code)
+	require.Empty(t, res.stdout, "nothing is packed or sent")
+	require.Regexp(t, `^ERROR: convox.yml is not valid:\n`, res.stderr)
+	require.Contains(t, res.stderr, "services.web.port: ")
+	require.Contains(t, res.stderr, "services.web.scael: ")
+	require.Contains(t, res.stderr, "timers.t.service: ")
+	require.Empty(t, r.builder.Started)
+
+	empty := t.TempDir()
+	tm.fails("", []string{"build", empty, "-a", "myapp"}, "", "ERROR: no convox.yml in "+empty+"\n")
+	tm.fails("", []string{"build", "a", "b"}, "", "ERROR: no more than 1 arg expected\n")
+}
+
+func TestBuildWithAnotherManifest(t *testing.T) {
+	r, tm := loggedIn(t, "myapp")
+	r.settle()
+	dir := appDir(t, map[string]string{"convox.prod.yml": "services:\n  web:\n    port: 3000\n", "Dockerfile": "FROM scratch\n"})
+	buildRuns(r, tm, rack.BuildComplete, "")
+	res := tm.run("", "build", dir, "-a", "myapp", "-m", "convox.prod.yml")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	b, err := r.store.GetBuild(context.Background(), "myapp", storetest.ID("B", 1))
+	require.NoError(t, err)
+	require.Equal(t, "services:\n  web:\n    port: 3000\n", b.Manifest)
+}
