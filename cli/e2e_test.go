@@ -187,7 +187,7 @@ func waitHealthy(t *testing.T, url string) {
 func buildOnEmulator(t *testing.T, user binary, rackName string) {
 	t.Helper()
 	run, ok := user.run, user.ok
-	dir := filepath.Join(examples.Dir(), "web-worker")
+	dir := examples.Path("web-worker")
 	manifest, err := os.ReadFile(filepath.Join(dir, "convox.yml"))
 	require.NoError(t, err)
 

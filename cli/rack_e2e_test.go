@@ -3,7 +3,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -29,7 +31,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/names"
+	"github.com/rackhq/rack/pkg/sdk"
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
+	"github.com/rackhq/rack/pkg/testkit/examples"
 	"github.com/rackhq/rack/pkg/wire/local"
 )
 
@@ -97,6 +101,8 @@ func TestRackOnTheEmulator(t *testing.T) {
 	// The emulator emits no stack events: the test plays CloudFormation's
 	// part and delivers them to the releases function as AWS would.
 	stopEvents := emitStackEvents(t, name)
+	stopSweeps := sweepBuilds(t, name)
+	defer stopSweeps()
 	defer stopEvents()
 
 	stdout, _ = ok("apps", "create", "myapp", "--wait")
@@ -109,6 +115,8 @@ func TestRackOnTheEmulator(t *testing.T) {
 	require.Regexp(t, regexp.MustCompile(`^Setting A, B\.\.\. OK\nRelease: R[A-Z]{10}\n$`), stdout)
 	stdout, _ = ok("env", "-a", "myapp")
 	require.Equal(t, "A=1\nB=x=y\n", stdout)
+
+	buildThroughTheRack(t, user, hook, name, host)
 
 	// The app of a project directory: .convox/app, else the directory's name.
 	project := filepath.Join(t.TempDir(), "checkout")
@@ -144,8 +152,9 @@ func TestRackOnTheEmulator(t *testing.T) {
 	require.Equal(t, "Switched to "+name+"\n", stdout)
 	hook.await(t, "release:create success myapp")
 	stdout, _ = ok("releases", "-a", "myapp")
-	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 2, stdout)
+	require.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 3, stdout)
 	require.Contains(t, stdout, "env add:A,B")
+	require.Contains(t, stdout, "twenty megabytes", "the build's release, described as its build")
 
 	// The rack's parameters through its API, with its password alone: no
 	// AWS credentials or endpoint in the environment.
@@ -195,7 +204,9 @@ func TestRackOnTheEmulator(t *testing.T) {
 	deleteStack(t, lookalike)
 	deleteStack(t, intruder)
 
-	// An app left behind is deleted with the rack.
+	// An app left behind is deleted with the rack. The sweeps stop first:
+	// the builds function goes with the rack.
+	stopSweeps()
 	ok("apps", "create", "leftover", "--wait")
 	// Without a terminal, uninstall asks for --force, as Convox does.
 	stdout, stderr, exit = user.run("", "rack", "uninstall", "aws", name)
@@ -374,4 +385,95 @@ func nothingLeft(t *testing.T, name string) {
 	for _, f := range fns.Functions {
 		require.False(t, strings.HasPrefix(aws.ToString(f.FunctionName), name), "function %s left", aws.ToString(f.FunctionName))
 	}
+}
+
+// sweepBuilds does what the rack's one-minute rule does, every 200 ms
+// (local.BuildSweeps): the builds function's sweep completes the builds
+// the emulator's CodeBuild reports done (it emits no state events). It
+// returns a function that stops it.
+func sweepBuilds(t *testing.T, rackName string) func() {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- local.BuildSweeps(ctx, emulatortest.Config(t), rackName, 200*time.Millisecond, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	}()
+	return sync.OnceFunc(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+}
+
+// buildThroughTheRack builds the two-service example, with 20 MB of
+// incompressible data beside it, through API Gateway and the rack's
+// functions: the source goes to the rack's bucket with a presigned PUT
+// (API Gateway takes at most 10 MB, and the API 1 MB), the build starts
+// on CodeBuild, the sweep completes it, and the release carries the
+// manifest.
+func buildThroughTheRack(t *testing.T, user binary, hook *webhook, rackName, host string) {
+	t.Helper()
+	dir := t.TempDir()
+	example := examples.Path("web-worker")
+	require.NoError(t, os.CopyFS(dir, os.DirFS(example)))
+	big := make([]byte, 20<<20)
+	_, _ = rand.Read(big)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "assets.bin"), big, 0o644))
+
+	start := time.Now()
+	stdout, _ := user.ok("build", dir, "-a", "myapp", "-d", "twenty megabytes")
+	took := time.Since(start)
+	m := regexp.MustCompile(`^Packaging source\.\.\. OK\nUploading source\.\.\. OK\nStarting build\.\.\. OK\nBuild:   (B[A-Z]{10})\nRelease: (R[A-Z]{10})\n$`).FindStringSubmatch(stdout)
+	require.NotNil(t, m, stdout)
+	build, release := m[1], m[2]
+	hook.await(t, "build:create success myapp")
+	t.Logf("figure: convox build of %d MB, to its release, through the rack on the emulator: %s", len(big)>>20, took.Round(time.Millisecond))
+
+	// The source is in the rack's bucket, whole.
+	cfg := emulatortest.Config(t)
+	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	bucket := stackOutput(t, rackName, names.OutputBucketName)
+	listed, err := objects.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String("sources/myapp/")})
+	require.NoError(t, err)
+	require.Len(t, listed.Contents, 1)
+	require.Greater(t, aws.ToInt64(listed.Contents[0].Size), int64(20<<20), "the source, not through the API")
+
+	stdout, _ = user.ok("builds", "-a", "myapp")
+	require.Regexp(t, `\n`+build+`  complete  `+release+`  .*  twenty megabytes\n$`, stdout)
+	stdout, _ = user.ok("api", "get", "/apps/myapp/releases/"+release)
+	var r struct{ Build, Manifest string }
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	want, err := os.ReadFile(filepath.Join(example, "convox.yml"))
+	require.NoError(t, err)
+	require.Equal(t, build, r.Build)
+	require.Equal(t, string(want), r.Manifest)
+	hook.await(t, "release:create success myapp")
+
+	// Upload throughput: the same PUT the CLI makes, timed alone.
+	client, err := sdk.New(host, "e2e-password")
+	require.NoError(t, err)
+	up, err := client.SourceUploadCreate(context.Background(), "myapp")
+	require.NoError(t, err)
+	start = time.Now()
+	req, err := http.NewRequest(http.MethodPut, up.URL, bytes.NewReader(big))
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	took = time.Since(start)
+	t.Logf("figure: upload of %d MB to the rack's bucket on the emulator: %s (%.0f MB/s)", len(big)>>20, took.Round(time.Millisecond), float64(len(big))/1e6/took.Seconds())
+}
+
+// stackOutput reads an output of the rack's stack.
+func stackOutput(t *testing.T, rackName, key string) string {
+	t.Helper()
+	out, err := cloudformation.NewFromConfig(emulatortest.Config(t)).DescribeStacks(context.Background(), &cloudformation.DescribeStacksInput{StackName: aws.String(rackName)})
+	require.NoError(t, err)
+	for _, o := range out.Stacks[0].Outputs {
+		if aws.ToString(o.OutputKey) == key {
+			return aws.ToString(o.OutputValue)
+		}
+	}
+	t.Fatalf("rack %s has no output %s", rackName, key)
+	return ""
 }

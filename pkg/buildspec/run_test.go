@@ -1,10 +1,7 @@
 package buildspec_test
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/rackhq/rack/pkg/buildspec"
 	"github.com/rackhq/rack/pkg/manifest"
+	packer "github.com/rackhq/rack/pkg/source"
 	"github.com/rackhq/rack/pkg/testkit/examples"
 )
 
@@ -96,6 +94,7 @@ type job struct {
 	spec      []byte
 	source    string            // the s3:// location the fake aws serves
 	tree      string            // the directory uploaded there
+	manifest  string            // the manifest's path in it; convox.yml when ""
 	env       map[string]string // the variables StartBuild gives: build arguments' values
 	failBuild string            // a tag whose docker build fails
 	missing   string            // a prefix of images docker cannot pull
@@ -128,7 +127,7 @@ func run(t *testing.T, j job) result {
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "docker"), []byte(fakeDocker), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "aws"), []byte(fakeAWS), 0o755))
 	tarball := filepath.Join(tmp, "source.tar.gz")
-	require.NoError(t, os.WriteFile(tarball, targz(t, j.tree), 0o644))
+	require.NoError(t, os.WriteFile(tarball, targz(t, j.tree, j.manifest), 0o644))
 	log, argsLog := filepath.Join(tmp, "calls.log"), filepath.Join(tmp, "build-args.log")
 
 	env := []string{
@@ -197,49 +196,13 @@ func readCalls(t *testing.T, file string) [][]string {
 	return calls
 }
 
-// targz is dir as a gzipped tar, as `convox build` uploads it.
-func targz(t *testing.T, dir string) []byte {
+// targz is dir as `convox build` uploads it: packed by pkg/source, so
+// .dockerignore leaves out of the build what it leaves out of the upload.
+func targz(t *testing.T, dir, manifest string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	err := filepath.WalkDir(dir, func(file string, e fs.DirEntry, err error) error {
-		if err != nil || file == dir {
-			return err
-		}
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		hdr, err := tar.FileInfoHeader(info, "")
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, file)
-		if err != nil {
-			return err
-		}
-		hdr.Name = filepath.ToSlash(rel)
-		if e.IsDir() {
-			hdr.Name += "/"
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if !e.Type().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
-	})
+	_, err := packer.Pack(dir, &buf, packer.Options{Manifest: manifest})
 	require.NoError(t, err)
-	require.NoError(t, tw.Close())
-	require.NoError(t, gz.Close())
 	return buf.Bytes()
 }
 
@@ -248,7 +211,7 @@ func exampleJob(t *testing.T, example string, o buildspec.Options) job {
 	t.Helper()
 	spec, err := buildspec.Render(load(t, example), o)
 	require.NoError(t, err)
-	return job{spec: spec, source: o.Source, tree: examples.Path(example)}
+	return job{spec: spec, source: o.Source, tree: examples.Path(example), manifest: examples.Manifest(example)}
 }
 
 // call is one expected call.
@@ -448,6 +411,7 @@ func TestHostileValues(t *testing.T) {
 	spec, err := buildspec.Render(m, o)
 	require.NoError(t, err)
 
+	require.NoError(t, os.WriteFile(filepath.Join(tree, "convox.yml"), []byte("services: {}\n"), 0o644)) // what the upload must have
 	r := run(t, job{spec: spec, source: src, tree: tree})
 	err = filepath.WalkDir(filepath.Dir(r.dir), func(file string, e fs.DirEntry, err error) error {
 		if err == nil && strings.HasPrefix(e.Name(), "pwned") {
