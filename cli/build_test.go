@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -141,4 +143,39 @@ func TestBuildWithAnotherManifest(t *testing.T) {
 	b, err := r.store.GetBuild(context.Background(), "myapp", storetest.ID("B", 1))
 	require.NoError(t, err)
 	require.Equal(t, "services:\n  web:\n    port: 3000\n", b.Manifest)
+}
+
+// TestBuildDescribesItsCommit: with no -d, a build of a clean git tree is
+// described as Convox describes it: "build <commit> <subject>".
+func TestBuildDescribesItsCommit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed: there is no commit to describe")
+	}
+	r, tm := loggedIn(t, "myapp")
+	r.settle()
+	dir := appDir(t, webWorker)
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=dev@example.org", "-c", "user.name=dev"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "-m", "first version")
+	commit := git("rev-parse", "--short=10", "HEAD")
+	buildRuns(r, tm, rack.BuildComplete, "")
+	res := tm.run("", "build", dir, "-a", "myapp")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	b, err := r.store.GetBuild(context.Background(), "myapp", storetest.ID("B", 1))
+	require.NoError(t, err)
+	require.Equal(t, "build "+commit+" first version", b.Description)
+
+	// A tree with changes is not described.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\n"), 0o644))
+	res = tm.run("", "build", dir, "-a", "myapp")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	b, err = r.store.GetBuild(context.Background(), "myapp", storetest.ID("B", 2))
+	require.NoError(t, err)
+	require.Empty(t, b.Description)
 }

@@ -23,6 +23,7 @@ const buildID = "BPLMQWXZTRK"
 type world struct {
 	store   *memstore.Store
 	handler *builds.Handler
+	builder *fake.Builder
 }
 
 func newWorld(t *testing.T) *world {
@@ -30,14 +31,15 @@ func newWorld(t *testing.T) *world {
 	store := memstore.New(nil)
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	core := service.NewCore(service.CoreConfig{Rack: "dev", Log: log})
+	builder := fake.NewBuilder()
 	svc := service.NewBuilds(core, store, service.BuildPorts{
-		Builder: fake.NewBuilder(), Images: &fake.Images{}, Releaser: service.NewReleases(core, store, nil),
+		Builder: builder, Images: &fake.Images{}, Releaser: service.NewReleases(core, store, nil),
 	})
 	_, err := store.CreateApp(context.Background(), rack.App{Name: "myapp", Status: rack.AppRunning})
 	require.NoError(t, err)
 	_, err = store.CreateBuild(context.Background(), rack.Build{App: "myapp", ID: buildID, Status: rack.BuildCreated})
 	require.NoError(t, err)
-	return &world{store: store, handler: builds.New("dev", "dev-builder", svc, log)}
+	return &world{store: store, handler: builds.New("dev", "dev-builder", svc, log), builder: builder}
 }
 
 func sample(t *testing.T, state string) awsevents.CloudWatchEvent {
@@ -86,12 +88,36 @@ func TestBuildRunsThenCompletes(t *testing.T) {
 	require.Equal(t, rack.BuildComplete, b.Status)
 	require.False(t, b.Ended.IsZero())
 	require.Contains(t, b.Logs, "console.aws.amazon.com/cloudwatch")
+	require.NotEmpty(t, b.LogGroup, "where its output is, as the event says")
+	require.NotEmpty(t, b.LogStream)
+	require.Equal(t, service.BuildReleaseID(buildID), b.Release, "a complete build makes its release")
+	r, err := w.store.GetRelease(context.Background(), "myapp", b.Release)
+	require.NoError(t, err)
+	require.Equal(t, buildID, r.Build)
 
 	// A replay and a late IN_PROGRESS change nothing.
 	version := b.Version
 	w.handle(t, sample(t, "succeeded"))
 	w.handle(t, sample(t, "in-progress"))
 	require.Equal(t, version, w.build(t).Version)
+	require.Equal(t, rack.BuildComplete, w.build(t).Status)
+}
+
+// TestTheScheduleSweeps: the one-minute rule's event runs the sweep,
+// which completes a build its job says is done.
+func TestTheScheduleSweeps(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	job, err := w.builder.StartJob(ctx, rack.BuildJob{App: "myapp", Build: buildID})
+	require.NoError(t, err)
+	b := w.build(t)
+	b.Job, b.Status = job.ID, rack.BuildRunning
+	_, err = w.store.UpdateBuild(ctx, b, rack.BuildCreated)
+	require.NoError(t, err)
+	w.builder.Finish(buildID, rack.BuildComplete, "")
+	var tick awsevents.CloudWatchEvent
+	require.NoError(t, json.Unmarshal([]byte(`{"version":"0","id":"s","source":"aws.events","detail-type":"Scheduled Event","detail":{}}`), &tick))
+	require.NoError(t, w.handler.Handle(ctx, tick))
 	require.Equal(t, rack.BuildComplete, w.build(t).Status)
 }
 
