@@ -28,6 +28,7 @@ package source
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -98,7 +99,7 @@ func Pack(dir string, w io.Writer, opts Options) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	manifest, err := cleanRel(cmpOr(opts.Manifest, DefaultManifest))
+	manifest, err := cleanRel(cmp.Or(opts.Manifest, DefaultManifest))
 	if err != nil {
 		return Stats{}, fmt.Errorf("manifest: %w", err)
 	}
@@ -165,14 +166,6 @@ func cleanRel(name string) (string, error) {
 		return "", fmt.Errorf("%q is not a path inside the source", name)
 	}
 	return clean, nil
-}
-
-// cmpOr returns a unless it is empty, else b.
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // packer walks one directory into one tar stream.
@@ -313,11 +306,15 @@ func (p *packer) writeSymlink(rel, full string, fi fs.FileInfo) error {
 	return p.writeHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: rel, Linkname: target, Mode: mode(fi)})
 }
 
+// openFile opens a file to archive; tests replace it to make a file that
+// cannot be read whoever runs them (root reads any file whatever its mode).
+var openFile = os.Open
+
 // writeFile archives the regular file at full, whose information is fi,
 // under the name rel. It copies exactly the size fi gives, and fails if the
 // file is shorter by then.
 func (p *packer) writeFile(rel, full string, fi fs.FileInfo) error {
-	f, err := os.Open(full)
+	f, err := openFile(full)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", rel, err)
 	}
