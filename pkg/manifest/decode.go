@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -97,8 +98,8 @@ var (
 )
 
 var (
-	namePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	namePattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]*$`) })
+	envNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 )
 
 func (d *decoder) manifest(doc *yaml.Node) Manifest {
@@ -214,7 +215,7 @@ func (d *decoder) environment(n *yaml.Node, path string) []string {
 	vars := d.strings(n, path)
 	for i, v := range vars {
 		name, _, _ := strings.Cut(v, "=")
-		if v != "*" && !envNamePattern.MatchString(name) {
+		if v != "*" && !envNamePattern().MatchString(name) {
 			d.fail(fmt.Sprintf("%s[%d]", path, i), "%q is not NAME, NAME=default or *", v)
 		}
 	}
@@ -222,7 +223,7 @@ func (d *decoder) environment(n *yaml.Node, path string) []string {
 }
 
 func (d *decoder) name(name, path string) {
-	if !namePattern.MatchString(name) {
+	if !namePattern().MatchString(name) {
 		d.fail(path, "%q is not a name: lowercase letters, digits and hyphens, starting with a letter", name)
 	}
 }

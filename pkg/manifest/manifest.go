@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -238,13 +239,13 @@ func (es Errors) Error() string {
 }
 
 // interpolation is ${NAME} in a manifest, as Convox finds it.
-var interpolation = regexp.MustCompile(`\$\{([^}]*?)\}`)
+var interpolation = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\{([^}]*?)\}`) })
 
 // Load reads and checks a convox.yml as Convox does: every ${NAME} in the
 // text is first replaced by the value of NAME in env (the app's
 // environment), or by nothing when NAME is not there.
 func Load(data []byte, env map[string]string) (Manifest, error) {
-	return Parse(interpolation.ReplaceAllFunc(data, func(m []byte) []byte {
+	return Parse(interpolation().ReplaceAllFunc(data, func(m []byte) []byte {
 		return []byte(env[string(m[2:len(m)-1])])
 	}))
 }

@@ -10,13 +10,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // certificateARN is an ACM certificate's ARN or an IAM server
 // certificate's, in any AWS partition.
-var certificateARN = regexp.MustCompile(`^arn:aws[-a-z]*:acm:[a-z0-9-]+:\d{12}:certificate/[a-zA-Z0-9-]+$|^arn:aws[-a-z]*:iam::\d{12}:server-certificate/.+$`)
+var certificateARN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[-a-z]*:acm:[a-z0-9-]+:\d{12}:certificate/[a-zA-Z0-9-]+$|^arn:aws[-a-z]*:iam::\d{12}:server-certificate/.+$`)
+})
 
 // service reads one service, checking what it names against the
 // manifest's resources and services.
@@ -530,7 +533,7 @@ func (d *decoder) nlbPort(n *yaml.Node, path string) (NLBPort, bool) {
 		d.fail(path, "protocol tls needs a certificate: an ACM certificate's ARN (convox certs list shows them)")
 	case p.Protocol == "tcp" && p.Certificate != "":
 		d.fail(path+".certificate", "only with protocol tls")
-	case p.Certificate != "" && !certificateARN.MatchString(p.Certificate):
+	case p.Certificate != "" && !certificateARN().MatchString(p.Certificate):
 		d.fail(path+".certificate", "%q is not an ACM certificate's ARN, nor an IAM server certificate's", p.Certificate)
 	}
 	if v, ok := keys["cross_zone"]; ok {

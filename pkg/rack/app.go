@@ -2,6 +2,7 @@ package rack
 
 import (
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -53,7 +54,7 @@ const AppGeneration = "2"
 // an app name within AWS limits.
 const MaxAppNameLength = 30
 
-var appNamePattern = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+var appNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`) })
 
 // ValidateAppName checks that name is lowercase and DNS-safe: a letter, then
 // letters, digits and hyphens, not ending in a hyphen, at most 30 characters.
@@ -63,7 +64,7 @@ func ValidateAppName(name string) error {
 		return Errorf(EINVALID, "app name is required")
 	case len(name) > MaxAppNameLength:
 		return Errorf(EINVALID, "app name %q is longer than %d characters", name, MaxAppNameLength)
-	case !appNamePattern.MatchString(name):
+	case !appNamePattern().MatchString(name):
 		return Errorf(EINVALID, "app name %q must start with a lowercase letter and contain only lowercase letters, digits and hyphens, not ending in a hyphen", name)
 	}
 	return nil

@@ -6,18 +6,19 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Environment is an app's environment: variable names to values. Values
 // may hold anything, "=" and newlines included.
 type Environment map[string]string
 
-var envKeyPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var envKeyPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 // ValidateEnvKey checks a variable name: a letter or underscore, then
 // letters, digits and underscores.
 func ValidateEnvKey(key string) error {
-	if !envKeyPattern.MatchString(key) {
+	if !envKeyPattern().MatchString(key) {
 		return Errorf(EINVALID, "invalid environment variable name %q: use letters, digits and underscores, not starting with a digit", key)
 	}
 	return nil

@@ -1,6 +1,9 @@
 package rack
 
-import "regexp"
+import (
+	"regexp"
+	"sync"
+)
 
 // SystemStatus is the rack stack's state, in Convox's words.
 type SystemStatus string
@@ -88,14 +91,14 @@ func ValidateRackName(name string) error {
 // artifacts bucket.
 const MaxVersionLength = 64
 
-var versionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var versionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) })
 
 // ValidateVersion checks a rack version: letters, digits, dots,
 // underscores and hyphens, starting with a letter or digit, at most 64
 // characters ("1.2.3", "20261130120000", "8a15598-dirty"), so that it
 // names an S3 key and a URL path as it is.
 func ValidateVersion(v string) error {
-	if len(v) > MaxVersionLength || !versionPattern.MatchString(v) {
+	if len(v) > MaxVersionLength || !versionPattern().MatchString(v) {
 		return Errorf(EINVALID, "version %q: letters, digits, dots, underscores and hyphens, starting with a letter or digit, at most %d characters", v, MaxVersionLength)
 	}
 	return nil
