@@ -24,7 +24,7 @@ import (
 // wildcard-domain switch.
 var buildFlags = []flagSpec{
 	flagApp, flagID,
-	func(f *pflag.FlagSet) { f.StringSlice("build-args", nil, "build arguments, NAME=VALUE") },
+	func(f *pflag.FlagSet) { f.StringArray("build-args", nil, "build argument NAME=VALUE (repeatable)") },
 	flagString("description", "d", "description"),
 	flagBool("development", "", "development mode (no effect)"),
 	flagString("manifest", "m", "manifest file"),
@@ -71,7 +71,7 @@ func (r *call) runBuild() (sdk.Build, error) {
 	if !r.cmd.Flags().Changed("description") {
 		description = source.Describe(r.ctx(), dir)
 	}
-	args, _ := r.cmd.Flags().GetStringSlice("build-args")
+	args, _ := r.cmd.Flags().GetStringArray("build-args")
 
 	r.Startf("Packaging source")
 	var tgz bytes.Buffer

@@ -84,7 +84,7 @@ func TestBuild(t *testing.T) {
 
 	// --id: progress on stderr, the release alone on stdout.
 	build2 := storetest.ID("B", 2)
-	tm.ok("", []string{"build", dir, "-a", "myapp", "--id", "--no-cache", "--build-args", "A=1", "--build-args", "B=2"}, "R"+build2[1:], lines(
+	tm.ok("", []string{"build", dir, "-a", "myapp", "--id", "--no-cache", "--build-args", "A=1", "--build-args", "B=2,3"}, "R"+build2[1:], lines(
 		"Packaging source... OK",
 		"Uploading source... OK",
 		"Starting build... OK",
@@ -95,7 +95,7 @@ func TestBuild(t *testing.T) {
 	))
 	job = r.builder.Started[1]
 	require.Equal(t, "1", job.Variables["A"])
-	require.Equal(t, "2", job.Variables["B"])
+	require.Equal(t, "2,3", job.Variables["B"], "one value a flag, commas and all, as Convox takes them")
 	require.Contains(t, string(job.Buildspec), "--no-cache")
 }
 
