@@ -33,7 +33,9 @@ func TestNoAWSSDKInConvox(t *testing.T) {
 // and help must open no connection and read no AWS configuration.
 func TestVersionAndHelpTouchNothing(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "convox")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // as make builds it
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -11,6 +11,7 @@
 package examples
 
 import (
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -28,13 +29,28 @@ func Names() []string {
 	return slices.Clone(names)
 }
 
-// Dir returns the directory that holds the examples.
+// Dir returns the directory that holds the examples: beside this file, or,
+// in a binary built with -trimpath (whose file names are not paths), under
+// the module's root, found from the working directory up (a test runs in
+// its package's directory).
 func Dir() string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		panic("examples: the source file's path is unknown")
+	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+		return filepath.Dir(file)
 	}
-	return filepath.Dir(file)
+	dir, err := os.Getwd()
+	if err != nil {
+		panic("examples: " + err.Error())
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "pkg", "testkit", "examples")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			panic("examples: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }
 
 // Path returns the directory of the example name: what `convox build`
