@@ -260,8 +260,28 @@ func (s *Builds) CreateBuild(ctx context.Context, app string, opts BuildOptions)
 		}
 		return rack.Build{}, fmt.Errorf("start build %s: %w", id, err)
 	}
-	b.Job, b.Logs, b.LogGroup, b.LogStream = job.ID, job.Logs, job.LogGroup, job.LogStream
-	return s.store.UpdateBuild(ctx, b, rack.BuildCreated)
+	return s.recordJob(ctx, b, job)
+}
+
+// recordJob records the job that runs b, and where its output goes. The
+// job's first state change may have moved the build already (its event
+// names the build): the job is then recorded on the build as it is now.
+func (s *Builds) recordJob(ctx context.Context, b rack.Build, job rack.JobState) (rack.Build, error) {
+	for attempt := 0; ; attempt++ {
+		b.Job = cmp.Or(b.Job, job.ID)
+		b.Logs = cmp.Or(b.Logs, job.Logs)
+		b.LogGroup, b.LogStream = cmp.Or(b.LogGroup, job.LogGroup), cmp.Or(b.LogStream, job.LogStream)
+		written, err := s.store.UpdateBuild(ctx, b, b.Status)
+		if err == nil {
+			return written, nil
+		}
+		if !rack.IsCode(err, rack.ECONFLICT) || attempt == 2 {
+			return rack.Build{}, fmt.Errorf("record the job of build %s: %w", b.ID, err)
+		}
+		if b, err = s.store.GetBuild(ctx, b.App, b.ID); err != nil {
+			return rack.Build{}, err
+		}
+	}
 }
 
 // random returns n random bytes.

@@ -154,6 +154,25 @@ func TestCreateBuildWhenTheBuilderFails(t *testing.T) {
 	require.Contains(t, bs[0].Reason, "the builder did not start: throttled")
 }
 
+// TestTheJobsFirstEventMayComeFirst: CodeBuild's IN_PROGRESS event can
+// move the build before the API records its job; the job is recorded on
+// the build as it is then, and the build stays running.
+func TestTheJobsFirstEventMayComeFirst(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	w.runningApp(t, "web")
+	src := w.upload(t, "web", twoServices)
+	w.builder.OnStart = func(job rack.BuildJob) {
+		_, err := w.builds.ApplyBuildProgress(ctx, job.App, job.Build, service.BuildProgress{Status: rack.BuildRunning, LogGroup: "/from-event", LogStream: "s"})
+		require.NoError(t, err)
+	}
+	b, err := w.builds.CreateBuild(ctx, "web", service.BuildOptions{Source: src})
+	require.NoError(t, err)
+	require.Equal(t, rack.BuildRunning, b.Status)
+	require.Equal(t, "builder:"+strings.ToLower(b.ID), b.Job)
+	require.Equal(t, "/from-event", b.LogGroup, "where the event said")
+}
+
 func TestCreateBuildNeedsARunningApp(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld()

@@ -86,6 +86,9 @@ type Builder struct {
 	Started []rack.BuildJob
 	// StartErr, when set, fails every StartJob.
 	StartErr error
+	// OnStart, when set, runs as a job starts, before StartJob answers:
+	// what the job's first events do meanwhile.
+	OnStart func(job rack.BuildJob)
 }
 
 // NewBuilder returns a Builder.
@@ -108,6 +111,11 @@ func (b *Builder) StartJob(_ context.Context, job rack.BuildJob) (rack.JobState,
 	st := rack.JobState{ID: id, Status: rack.BuildCreated, LogGroup: "/builds", LogStream: strings.ToLower(job.Build)}
 	b.jobs[id] = st
 	b.Started = append(b.Started, job)
+	if b.OnStart != nil {
+		b.mu.Unlock()
+		defer b.mu.Lock()
+		b.OnStart(job)
+	}
 	return st, nil
 }
 
