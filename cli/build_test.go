@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -178,4 +182,32 @@ func TestBuildDescribesItsCommit(t *testing.T) {
 	b, err = r.store.GetBuild(context.Background(), "myapp", storetest.ID("B", 2))
 	require.NoError(t, err)
 	require.Empty(t, b.Description)
+}
+
+// TestConcurrentEnvSetsKeepEveryKey: twenty `convox env set` at once, each
+// of its own key, keep all twenty: a release made from a parent another
+// change overtook is refused (409), and the command reads the environment
+// again and makes its change again.
+func TestConcurrentEnvSetsKeepEveryKey(t *testing.T) {
+	_, tm := loggedIn(t, "myapp")
+	var wg sync.WaitGroup
+	results := make([]result, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			results[i] = tm.run("", "env", "set", fmt.Sprintf("K%02d=%d", i, i), "-a", "myapp")
+		})
+	}
+	wg.Wait()
+	for i, res := range results {
+		require.Equal(t, exitOK, res.code, "env set K%02d: %s", i, res.stderr)
+		require.Regexp(t, fmt.Sprintf(`^Setting K%02d\.\.\. OK\nRelease: R[A-Z]{10}\n$`, i), res.stdout)
+	}
+	res := tm.run("", "env", "-a", "myapp", "--json")
+	require.Equal(t, exitOK, res.code, res.stderr)
+	var env map[string]string
+	require.NoError(t, json.Unmarshal([]byte(res.stdout), &env))
+	require.Len(t, env, 20, "every key kept")
+	for i := range 20 {
+		require.Equal(t, strconv.Itoa(i), env[fmt.Sprintf("K%02d", i)])
+	}
 }

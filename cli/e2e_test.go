@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -105,6 +106,7 @@ func TestBinaryAgainstLocalAPI(t *testing.T) {
 	require.Equal(t, "B=x=y\n", stdout)
 
 	buildOnEmulator(t, user, name)
+	concurrentEnvSets(t, user)
 
 	stdout, stderr = ok("apps", "delete", "myapp", "--wait")
 	require.Equal(t, "Deleting myapp... OK\n", stdout)
@@ -253,4 +255,30 @@ func putBuildOutput(t *testing.T, rackName string, lines ...string) {
 	}
 	_, err = logs.PutLogEvents(t.Context(), &cloudwatchlogs.PutLogEventsInput{LogGroupName: group, LogStreamName: stream, LogEvents: events})
 	require.NoError(t, err)
+}
+
+// concurrentEnvSets runs twenty convox env set at once, each of its own
+// key, against the rack on the emulator: all twenty keys are kept.
+func concurrentEnvSets(t *testing.T, user binary) {
+	t.Helper()
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	stderrs := make([]string, 20)
+	start := time.Now()
+	for i := range 20 {
+		wg.Go(func() {
+			_, stderrs[i], codes[i] = user.run("", "env", "set", fmt.Sprintf("K%02d=%d", i, i), "-a", "myapp")
+		})
+	}
+	wg.Wait()
+	t.Logf("figure: 20 concurrent convox env set on one app: %s", time.Since(start).Round(time.Millisecond))
+	for i := range 20 {
+		require.Equal(t, 0, codes[i], "env set K%02d: %s", i, stderrs[i])
+	}
+	stdout, _ := user.ok("env", "-a", "myapp", "--json")
+	var env map[string]string
+	require.NoError(t, json.Unmarshal([]byte(stdout), &env))
+	for i := range 20 {
+		require.Equal(t, fmt.Sprint(i), env[fmt.Sprintf("K%02d", i)], "every key kept")
+	}
 }

@@ -63,15 +63,14 @@ func (c *cli) env(root *cobra.Command) {
 		if len(changes) == 0 && !r.Bool("replace") {
 			return rack.Errorf(rack.EINVALID, "nothing to set: give KEY=VALUE arguments or lines on stdin")
 		}
-		env := map[string]string{}
-		if !r.Bool("replace") {
-			var err error
-			if env, err = r.environment(); err != nil {
-				return err
+		replace := r.Bool("replace")
+		return r.release("Setting "+strings.Join(slices.Sorted(maps.Keys(changes)), ", "), func(env map[string]string) map[string]string {
+			if replace {
+				env = map[string]string{}
 			}
-		}
-		maps.Copy(env, changes)
-		return r.release(env, "Setting "+strings.Join(slices.Sorted(maps.Keys(changes)), ", "))
+			maps.Copy(env, changes)
+			return env
+		})
 	})
 
 	c.command(root, "env unset", "unset env var(s)", spec{usage: "<key> [key]...", args: atLeast(1), flags: []flagSpec{flagApp, flagID, flagWait}}, func(r *call) error {
@@ -80,14 +79,12 @@ func (c *cli) env(root *cobra.Command) {
 				return err
 			}
 		}
-		env, err := r.environment()
-		if err != nil {
-			return err
-		}
-		for _, k := range r.Args {
-			delete(env, k)
-		}
-		return r.release(env, "Unsetting "+strings.Join(slices.Sorted(slices.Values(r.Args)), ", "))
+		return r.release("Unsetting "+strings.Join(slices.Sorted(slices.Values(r.Args)), ", "), func(env map[string]string) map[string]string {
+			for _, k := range r.Args {
+				delete(env, k)
+			}
+			return env
+		})
 	})
 
 	c.command(root, "env edit", "edit env interactively", spec{args: exactly(0), flags: []flagSpec{flagApp, flagWait}}, func(r *call) error {
@@ -99,7 +96,20 @@ func (c *cli) env(root *cobra.Command) {
 		if err != nil {
 			return err
 		}
-		return r.release(edited, "Setting "+strings.Join(slices.Sorted(maps.Keys(edited)), ", "))
+		// What the edit changed, made again on whatever changed meanwhile.
+		return r.release("Setting "+strings.Join(slices.Sorted(maps.Keys(edited)), ", "), func(now map[string]string) map[string]string {
+			for k := range env {
+				if _, kept := edited[k]; !kept {
+					delete(now, k)
+				}
+			}
+			for k, v := range edited {
+				if old, ok := env[k]; !ok || old != v {
+					now[k] = v
+				}
+			}
+			return now
+		})
 	})
 }
 
@@ -189,19 +199,41 @@ func runEditor(editor, file string) error {
 	return cmd.Run()
 }
 
-// release makes a release with env and says so as Convox does: "Setting
-// A, B... OK", then "Release: <id>"; under --id the id alone on stdout.
-func (r *call) release(env map[string]string, doing string) error {
+// release makes a release of the app's environment as change makes it,
+// and says so as Convox does: "Setting A, B... OK", then "Release: <id>";
+// under --id the id alone on stdout. The release names the one its
+// environment was read from: if another change came first (409), the
+// environment is read again and the change made again, so concurrent
+// changes are all kept.
+func (r *call) release(doing string, change func(env map[string]string) map[string]string) error {
 	client, err := r.Rack()
 	if err != nil {
 		return err
 	}
 	r.Startf("%s", doing)
-	rel, err := client.ReleaseCreate(r.ctx(), r.App(), sdk.ReleaseCreateOptions{Env: &env})
-	if err != nil {
-		return err
+	tried := ""
+	for attempt := 1; ; attempt++ {
+		env, parent, err := client.EnvironmentRelease(r.ctx(), r.App())
+		if err != nil {
+			return err
+		}
+		env = change(env)
+		rel, err := client.ReleaseCreate(r.ctx(), r.App(), sdk.ReleaseCreateOptions{Env: &env, Parent: &parent})
+		// Made again only when the app did move on: a conflict of another
+		// kind (the app being deleted) is the answer.
+		if rack.IsCode(err, rack.ECONFLICT) && (attempt == 1 || parent != tried) && attempt < maxReleaseAttempts {
+			tried = parent
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		r.OK()
+		r.Writef("Release: %s\n", rel.ID)
+		return r.ID(rel.ID)
 	}
-	r.OK()
-	r.Writef("Release: %s\n", rel.ID)
-	return r.ID(rel.ID)
 }
+
+// maxReleaseAttempts bounds how often a change of environment is made
+// again after others overtook it: enough for dozens of changes at once.
+const maxReleaseAttempts = 50

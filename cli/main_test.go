@@ -454,7 +454,7 @@ func TestEnvEdit(t *testing.T) {
 	r, tm := loggedIn(t, "web")
 	tm.ok("", []string{"env", "set", "A=1", "-a", "web"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
 	multi := map[string]string{"A": "1", "KEY": "line one\nline two"}
-	_, err := r.store.CreateRelease(context.Background(), rack.Release{App: "web", ID: "RAAAAAAAAAZ", Status: rack.ReleaseCreated, Env: sealed(t, multi)})
+	_, err := r.store.CreateRelease(context.Background(), rack.Release{App: "web", ID: "RAAAAAAAAAZ", Parent: "RAAAAAAAAAB", Status: rack.ReleaseCreated, Env: sealed(t, multi)})
 	require.NoError(t, err)
 	r.clock.Advance(time.Second)
 
@@ -490,7 +490,11 @@ func TestBuildsAndReleases(t *testing.T) {
 	}
 	tm.ok("", []string{"env", "set", "A=1", "-a", "myapp"}, "Setting A... OK\nRelease: RAAAAAAAAAB\n", "")
 	for i := range 11 {
-		_, err := r.store.CreateRelease(ctx, rack.Release{App: "myapp", ID: storetest.ID("R", 1000+i), Status: rack.ReleaseCreated, Env: sealed(t, map[string]string{})})
+		parent := "RAAAAAAAAAB" // env set's
+		if i > 0 {
+			parent = storetest.ID("R", 1000+i-1)
+		}
+		_, err := r.store.CreateRelease(ctx, rack.Release{App: "myapp", ID: storetest.ID("R", 1000+i), Parent: parent, Status: rack.ReleaseCreated, Env: sealed(t, map[string]string{})})
 		require.NoError(t, err)
 		r.clock.Advance(time.Second)
 	}

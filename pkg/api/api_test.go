@@ -224,6 +224,42 @@ func TestEnvironmentMakesReleases(t *testing.T) {
 	require.NotContains(t, h.logs.String(), password)
 }
 
+// TestReleasesFromAStaleParentConflict: the environment names the release
+// it is from; a release made from an older one is a 409 and records
+// nothing.
+func TestReleasesFromAStaleParentConflict(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	env, parent, err := h.client.EnvironmentRelease(ctx, "myapp")
+	require.NoError(t, err)
+	require.Empty(t, env)
+	require.Empty(t, parent, "no release yet")
+
+	one := map[string]string{"A": "1"}
+	r1, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &one, Parent: &parent})
+	require.NoError(t, err)
+	_, again, err := h.client.EnvironmentRelease(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, r1.ID, again)
+
+	stale := map[string]string{"B": "2"}
+	_, err = h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &stale, Parent: &parent})
+	requireCode(t, rack.ECONFLICT, err)
+	require.Contains(t, err.Error(), "its latest release is "+r1.ID)
+	rs, err := h.client.ReleaseList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Len(t, rs, 1, "nothing recorded")
+
+	// No parent named: made from whatever is latest.
+	r2, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &stale})
+	require.NoError(t, err)
+	got, err := h.client.ReleaseGet(ctx, "myapp", r2.ID)
+	require.NoError(t, err)
+	require.Equal(t, stale, got.Env)
+}
+
 func TestBuildsAndPaging(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()

@@ -32,7 +32,7 @@ type Builds interface {
 type Releases interface {
 	ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error)
 	GetRelease(ctx context.Context, app, id string) (rack.Release, rack.Environment, error)
-	Environment(ctx context.Context, app string) (rack.Environment, error)
+	LatestEnvironment(ctx context.Context, app string) (rack.Environment, string, error)
 	CreateRelease(ctx context.Context, app string, opts service.ReleaseOptions) (rack.Release, error)
 }
 

@@ -13,10 +13,13 @@ func releaseView(r rack.Release) sdk.Release {
 }
 
 func (s *Server) environment(w http.ResponseWriter, r *http.Request) error {
-	env, err := s.releases.Environment(r.Context(), r.PathValue("app"))
+	env, latest, err := s.releases.LatestEnvironment(r.Context(), r.PathValue("app"))
 	if err != nil {
 		return err
 	}
+	// The release this environment is from: a client that changes it
+	// names it as the new release's parent, so that no change is lost.
+	w.Header().Set(sdk.ReleaseHeader, latest)
 	return writeJSON(w, http.StatusOK, env)
 }
 
@@ -37,7 +40,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &opts); err != nil {
 		return err
 	}
-	ro := service.ReleaseOptions{Build: opts.Build, Description: opts.Description}
+	ro := service.ReleaseOptions{Build: opts.Build, Description: opts.Description, Parent: opts.Parent}
 	if opts.Env != nil {
 		env := rack.Environment(*opts.Env)
 		ro.Env = &env

@@ -35,9 +35,12 @@ func (s AppStatus) CanMoveTo(next AppStatus) bool { return appMoves.allow(s, nex
 
 // App is a deployable application: one CloudFormation stack of its own.
 type App struct {
-	Name       string
-	Status     AppStatus
-	Release    string // the active release, "" until the first promotion
+	Name    string
+	Status  AppStatus
+	Release string // the active release, "" until the first promotion
+	// Latest is the app's newest release, which the next is made from;
+	// only the store sets it, as it records a release.
+	Latest     string
 	Parameters map[string]string
 	Locked     bool  // termination protection: a locked app cannot be deleted
 	Version    int64 // incremented by every write; guards optimistic updates

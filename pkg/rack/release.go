@@ -1,6 +1,9 @@
 package rack
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // ReleaseStatus tells where a release is in its promotions. Promoting an old
 // release is how Convox rolls back, so a superseded or failed release may be
@@ -29,11 +32,21 @@ func (s ReleaseStatus) Valid() bool { return releaseMoves.valid(s) }
 // CanMoveTo reports whether a release may go from s to next.
 func (s ReleaseStatus) CanMoveTo(next ReleaseStatus) bool { return releaseMoves.allow(s, next) }
 
+// StaleParent is the error of a release made from parent when the app's
+// latest release is latest: the app changed since it was read.
+func StaleParent(app, parent, latest string) *Error {
+	return Errorf(ECONFLICT, "app %s has changed since it was read: its latest release is %s, not %s; read it again",
+		app, cmp.Or(latest, "none"), cmp.Or(parent, "none"))
+}
+
 // Release is a build plus an environment: what a promotion deploys.
 type Release struct {
-	ID          string
-	App         string
-	Build       string
+	ID    string
+	App   string
+	Build string
+	// Parent is the release this one was made from: the app's latest when
+	// it was made, "" for an app's first.
+	Parent      string
 	Description string
 	Status      ReleaseStatus
 	Manifest    string

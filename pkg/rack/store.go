@@ -62,6 +62,10 @@ type BuildStore interface {
 
 // ReleaseStore keeps releases, with the same rules as BuildStore.
 type ReleaseStore interface {
+	// CreateRelease records release as its app's latest. It fails with
+	// ECONFLICT unless release.Parent is the app's latest release ("" when
+	// it has none): of two releases made from the same parent, one is
+	// recorded and the other is told to read the app again.
 	CreateRelease(ctx context.Context, release Release) (Release, error)
 	GetRelease(ctx context.Context, app, id string) (Release, error)
 	// ListReleases lists an app's releases newest first.

@@ -261,9 +261,19 @@ func (c *Client) BuildLogs(ctx context.Context, app, id, cursor string) (BuildLo
 
 // EnvironmentGet reads an app's environment (its latest release's).
 func (c *Client) EnvironmentGet(ctx context.Context, app string) (map[string]string, error) {
-	env := map[string]string{}
-	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/environment", nil, nil, &env)
+	env, _, err := c.EnvironmentRelease(ctx, app)
 	return env, err
+}
+
+// EnvironmentRelease reads an app's environment and the id of the release
+// it is from ("" before the first), the parent of a release made from it.
+func (c *Client) EnvironmentRelease(ctx context.Context, app string) (map[string]string, string, error) {
+	env := map[string]string{}
+	h, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/environment", nil, nil, &env)
+	if err != nil {
+		return nil, "", err
+	}
+	return env, h.Get(ReleaseHeader), nil
 }
 
 // ReleaseList lists every release of an app, newest first.

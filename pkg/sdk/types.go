@@ -111,7 +111,15 @@ type ReleaseCreateOptions struct {
 	Build       *string            `json:"build,omitempty"`
 	Env         *map[string]string `json:"env,omitempty"`
 	Description string             `json:"description,omitempty"`
+	// Parent, when set, is the release the change was made from (the
+	// ReleaseHeader of the environment read; "" for none): if the app has
+	// a newer release, the answer is 409, and the client reads again.
+	Parent *string `json:"parent,omitempty"`
 }
+
+// ReleaseHeader carries, on GET /apps/{app}/environment, the id of the
+// release the environment is from ("" before the first).
+const ReleaseHeader = "X-Release"
 
 // SourceUpload is the answer of POST /apps/{app}/sources: where to PUT a
 // source (a gzip'd tar of the app's directory), without other

@@ -39,7 +39,17 @@ type ReleaseOptions struct {
 	Build       *string           // a complete build of the app
 	Env         *rack.Environment // the whole new environment
 	Description string            // defaults to a summary of the change
+	// Parent, when set, is the release the change was made from (what
+	// the caller read; "" for none): if the app has a newer one, the
+	// change is refused with ECONFLICT, for the caller to read again and
+	// re-apply. Unset, the change applies to whatever is latest.
+	Parent *string
 }
+
+// releaseAttempts bounds the tries of a change made from whatever is
+// latest, which another change may overtake between the read and the
+// write.
+const releaseAttempts = 10
 
 // ListReleases lists an app's releases newest first.
 func (s *Releases) ListReleases(ctx context.Context, app string, page rack.Page) ([]rack.Release, string, error) {
@@ -68,19 +78,31 @@ func (s *Releases) GetRelease(ctx context.Context, app, id string) (rack.Release
 // Environment returns the environment of an app's latest release, which
 // is what the next release starts from (empty before the first).
 func (s *Releases) Environment(ctx context.Context, app string) (rack.Environment, error) {
-	if _, err := s.store.GetApp(ctx, app); err != nil {
-		return nil, err
+	env, _, err := s.LatestEnvironment(ctx, app)
+	return env, err
+}
+
+// LatestEnvironment returns the environment of an app's latest release,
+// and that release's id ("" before the first): the parent of a release
+// made from this environment.
+func (s *Releases) LatestEnvironment(ctx context.Context, app string) (rack.Environment, string, error) {
+	a, err := s.store.GetApp(ctx, app)
+	if err != nil {
+		return nil, "", err
 	}
-	latest, ok, err := s.latestRelease(ctx, app)
-	if err != nil || !ok {
-		return rack.Environment{}, err
+	latest, err := s.latestOf(ctx, a)
+	if err != nil {
+		return nil, "", err
 	}
-	return s.openEnv(ctx, latest)
+	env, err := s.openEnv(ctx, latest)
+	return env, a.Latest, err
 }
 
 // CreateRelease makes a new release of an app from its latest release with
 // the build and/or environment replaced. As in Convox, every change of
-// environment is a new release; promoting it is a separate step.
+// environment is a new release; promoting it is a separate step. The
+// release records its parent, and is recorded only if that is still the
+// app's latest: no concurrent change is lost.
 func (s *Releases) CreateRelease(ctx context.Context, app string, opts ReleaseOptions) (rack.Release, error) {
 	if opts.Build == nil && opts.Env == nil {
 		return rack.Release{}, rack.Errorf(rack.EINVALID, "a new release needs a build or an environment")
@@ -90,6 +112,15 @@ func (s *Releases) CreateRelease(ctx context.Context, app string, opts ReleaseOp
 			return rack.Release{}, err
 		}
 	}
+	for attempt := 1; ; attempt++ {
+		r, err := s.createRelease(ctx, app, opts)
+		if err == nil || opts.Parent != nil || !rack.IsCode(err, rack.ECONFLICT) || attempt == releaseAttempts {
+			return r, err
+		}
+	}
+}
+
+func (s *Releases) createRelease(ctx context.Context, app string, opts ReleaseOptions) (rack.Release, error) {
 	a, err := s.store.GetApp(ctx, app)
 	if err != nil {
 		return rack.Release{}, err
@@ -97,7 +128,10 @@ func (s *Releases) CreateRelease(ctx context.Context, app string, opts ReleaseOp
 	if a.Status == rack.AppDeleting {
 		return rack.Release{}, rack.Errorf(rack.ECONFLICT, "app %s is being deleted", app)
 	}
-	latest, _, err := s.latestRelease(ctx, app)
+	if opts.Parent != nil && *opts.Parent != a.Latest {
+		return rack.Release{}, rack.StaleParent(app, *opts.Parent, a.Latest)
+	}
+	latest, err := s.latestOf(ctx, a)
 	if err != nil {
 		return rack.Release{}, err
 	}
@@ -108,6 +142,7 @@ func (s *Releases) CreateRelease(ctx context.Context, app string, opts ReleaseOp
 	r := rack.Release{
 		ID:          id,
 		App:         app,
+		Parent:      a.Latest,
 		Build:       latest.Build,
 		Manifest:    latest.Manifest,
 		Env:         latest.Env, // still sealed: unchanged, it needs no new seal
@@ -161,43 +196,48 @@ func BuildReleaseID(build string) string {
 // second one.
 func (s *Releases) ReleaseBuild(ctx context.Context, b rack.Build) (r rack.Release, created bool, err error) {
 	id := BuildReleaseID(b.ID)
-	if r, err := s.store.GetRelease(ctx, b.App, id); err == nil || !rack.IsCode(err, rack.ENOTFOUND) {
-		return r, false, err
-	}
-	latest, _, err := s.latestRelease(ctx, b.App)
-	if err != nil {
-		return rack.Release{}, false, err
-	}
-	r = rack.Release{
-		ID:          id,
-		App:         b.App,
-		Build:       b.ID,
-		Manifest:    b.Manifest,
-		Env:         latest.Env,
-		Status:      rack.ReleaseCreated,
-		Description: cmp.Or(b.Description, "build "+b.ID),
-	}
-	r, err = s.store.CreateRelease(ctx, r)
-	if rack.IsCode(err, rack.ECONFLICT) {
-		// Made meanwhile by another delivery of the same news.
-		if r, gerr := s.store.GetRelease(ctx, b.App, id); gerr == nil {
-			return r, false, nil
+	for attempt := 1; ; attempt++ {
+		if r, err := s.store.GetRelease(ctx, b.App, id); err == nil || !rack.IsCode(err, rack.ENOTFOUND) {
+			return r, false, err
+		}
+		a, err := s.store.GetApp(ctx, b.App)
+		if err != nil {
+			return rack.Release{}, false, err
+		}
+		latest, err := s.latestOf(ctx, a)
+		if err != nil {
+			return rack.Release{}, false, err
+		}
+		r = rack.Release{
+			ID:          id,
+			App:         b.App,
+			Parent:      a.Latest,
+			Build:       b.ID,
+			Manifest:    b.Manifest,
+			Env:         latest.Env,
+			Status:      rack.ReleaseCreated,
+			Description: cmp.Or(b.Description, "build "+b.ID),
+		}
+		r, err = s.store.CreateRelease(ctx, r)
+		if err == nil {
+			s.publish(ctx, events.ActionReleaseCreate, events.StatusSuccess, map[string]string{"app": b.App, "id": r.ID})
+			return r, true, nil
+		}
+		// Made meanwhile by another delivery of the same news, or the app
+		// changed since it was read: look again.
+		if !rack.IsCode(err, rack.ECONFLICT) || attempt == releaseAttempts {
+			return rack.Release{}, false, err
 		}
 	}
-	if err != nil {
-		return rack.Release{}, false, err
-	}
-	s.publish(ctx, events.ActionReleaseCreate, events.StatusSuccess, map[string]string{"app": b.App, "id": r.ID})
-	return r, true, nil
 }
 
-// latestRelease returns an app's newest release, if it has one.
-func (s *Releases) latestRelease(ctx context.Context, app string) (rack.Release, bool, error) {
-	rs, _, err := s.store.ListReleases(ctx, app, rack.Page{Limit: 1})
-	if err != nil || len(rs) == 0 {
-		return rack.Release{}, false, err
+// latestOf is app's latest release: the one a new release is made from
+// (none before the first).
+func (s *Releases) latestOf(ctx context.Context, a rack.App) (rack.Release, error) {
+	if a.Latest == "" {
+		return rack.Release{}, nil
 	}
-	return rs[0], true, nil
+	return s.store.GetRelease(ctx, a.Name, a.Latest)
 }
 
 func (s *Releases) sealEnv(ctx context.Context, env rack.Environment) ([]byte, error) {

@@ -32,6 +32,7 @@ type appRecord struct {
 	Release    string            `dynamodbav:"release,omitempty"`
 	Parameters map[string]string `dynamodbav:"parameters,omitempty"`
 	Locked     bool              `dynamodbav:"locked,omitempty"`
+	Latest     string            `dynamodbav:"latest,omitempty"`
 	Version    int64             `dynamodbav:"version"`
 	Created    string            `dynamodbav:"created"`
 	Updated    string            `dynamodbav:"updated"`
@@ -44,6 +45,7 @@ func (r appRecord) app() (rack.App, error) {
 		Release:    r.Release,
 		Parameters: r.Parameters,
 		Locked:     r.Locked,
+		Latest:     r.Latest,
 		Version:    r.Version,
 	}
 	err := parseTimes(map[*time.Time]string{&a.Created: r.Created, &a.Updated: r.Updated})

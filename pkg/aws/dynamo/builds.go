@@ -84,7 +84,7 @@ func (s *Store) CreateBuild(ctx context.Context, b rack.Build) (rack.Build, erro
 		Updated:     formatTime(now),
 	}, builds.keys(b.App, b.ID, formatTime(now)))
 	if err == nil {
-		err = s.createChild(ctx, builds, b.App, b.ID, item)
+		err = s.createChild(ctx, builds, b.App, b.ID, item, nil)
 	}
 	if err != nil {
 		return rack.Build{}, fmt.Errorf("create build %s: %w", b.ID, err)

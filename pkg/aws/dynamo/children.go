@@ -51,14 +51,18 @@ func (c child) keys(app, id, created string) map[string]string {
 	}
 }
 
-// create writes a new child in a transaction that checks that its app exists
-// and is not being deleted.
-func (s *Store) createChild(ctx context.Context, c child, app, id string, item map[string]types.AttributeValue) error {
-	appCond, err := expression.NewBuilder().WithCondition(
-		exists().And(expression.Name("status").NotEqual(expression.Value(string(rack.AppDeleting)))),
-	).Build()
-	if err != nil {
-		return err
+// createChild writes a new child in a transaction that checks that its
+// app exists and is not being deleted. With parent (a release's), the
+// transaction also makes the child the app's latest, if the app's latest
+// is still *parent ("" for none).
+func (s *Store) createChild(ctx context.Context, c child, app, id string, item map[string]types.AttributeValue, parent *string) error {
+	live := exists().And(expression.Name("status").NotEqual(expression.Value(string(rack.AppDeleting))))
+	if parent != nil {
+		if *parent == "" {
+			live = live.And(expression.AttributeNotExists(expression.Name("latest")))
+		} else {
+			live = live.And(expression.Name("latest").Equal(expression.Value(*parent)))
+		}
 	}
 	putCond, err := expression.NewBuilder().WithCondition(absent()).Build()
 	if err != nil {
@@ -66,15 +70,31 @@ func (s *Store) createChild(ctx context.Context, c child, app, id string, item m
 	}
 	wid := newWriteID()
 	item[writeAttribute] = &types.AttributeValueMemberS{Value: wid}
+	appItem := types.TransactWriteItem{}
+	if parent == nil {
+		cond, err := expression.NewBuilder().WithCondition(live).Build()
+		if err != nil {
+			return err
+		}
+		appItem.ConditionCheck = &types.ConditionCheck{
+			TableName: aws.String(s.table), Key: key(appPartition(app), appSortKey),
+			ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(), ExpressionAttributeValues: cond.Values(),
+		}
+	} else {
+		upd, err := expression.NewBuilder().WithCondition(live).
+			WithUpdate(expression.Set(expression.Name("latest"), expression.Value(id))).Build()
+		if err != nil {
+			return err
+		}
+		appItem.Update = &types.Update{
+			TableName: aws.String(s.table), Key: key(appPartition(app), appSortKey),
+			ConditionExpression: upd.Condition(), UpdateExpression: upd.Update(),
+			ExpressionAttributeNames: upd.Names(), ExpressionAttributeValues: upd.Values(),
+		}
+	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 		TransactItems: []types.TransactWriteItem{
-			{ConditionCheck: &types.ConditionCheck{
-				TableName:                 aws.String(s.table),
-				Key:                       key(appPartition(app), appSortKey),
-				ConditionExpression:       appCond.Condition(),
-				ExpressionAttributeNames:  appCond.Names(),
-				ExpressionAttributeValues: appCond.Values(),
-			}},
+			appItem,
 			{Put: &types.Put{
 				TableName:                 aws.String(s.table),
 				Item:                      item,
@@ -99,20 +119,30 @@ func (s *Store) createChild(ctx context.Context, c child, app, id string, item m
 	case mine:
 		return nil
 	}
-	appItem, err := s.get(ctx, key(appPartition(app), appSortKey))
+	appItemNow, err := s.get(ctx, key(appPartition(app), appSortKey))
 	if err != nil {
 		return err
 	}
-	if appItem == nil {
+	if appItemNow == nil {
 		return rack.NotFound("app", app)
 	}
-	if a, err := decodeApp(appItem); err == nil && a.Status == rack.AppDeleting {
+	a, derr := decodeApp(appItemNow)
+	if derr == nil && a.Status == rack.AppDeleting {
 		return rack.Errorf(rack.ECONFLICT, "app %s is being deleted", app)
 	}
 	if existing != nil {
 		return rack.Errorf(rack.ECONFLICT, "%s already exists", c.name(app, id))
 	}
+	if derr == nil && parent != nil && a.Latest != *parent {
+		return staleParent(app, *parent, a.Latest)
+	}
 	return fmt.Errorf("transaction canceled: %w", canceled)
+}
+
+// staleParent is the error of a release made from a parent that is no
+// longer its app's latest.
+func staleParent(app, parent, latest string) error {
+	return rack.StaleParent(app, parent, latest)
 }
 
 // getChild reads one child, or fails with ENOTFOUND.

@@ -15,6 +15,7 @@ type releaseRecord struct {
 	ID          string `dynamodbav:"id"`
 	App         string `dynamodbav:"app"`
 	Build       string `dynamodbav:"build,omitempty"`
+	Parent      string `dynamodbav:"parent,omitempty"`
 	Description string `dynamodbav:"description,omitempty"`
 	Status      string `dynamodbav:"status"`
 	Manifest    string `dynamodbav:"manifest,omitempty"`
@@ -33,6 +34,7 @@ func decodeRelease(item map[string]types.AttributeValue) (rack.Release, error) {
 		ID:          r.ID,
 		App:         r.App,
 		Build:       r.Build,
+		Parent:      r.Parent,
 		Description: r.Description,
 		Status:      rack.ReleaseStatus(r.Status),
 		Manifest:    r.Manifest,
@@ -57,6 +59,7 @@ func (s *Store) CreateRelease(ctx context.Context, r rack.Release) (rack.Release
 		ID:          r.ID,
 		App:         r.App,
 		Build:       r.Build,
+		Parent:      r.Parent,
 		Description: r.Description,
 		Status:      string(r.Status),
 		Manifest:    r.Manifest,
@@ -66,7 +69,7 @@ func (s *Store) CreateRelease(ctx context.Context, r rack.Release) (rack.Release
 		Updated:     formatTime(now),
 	}, releases.keys(r.App, r.ID, formatTime(now)))
 	if err == nil {
-		err = s.createChild(ctx, releases, r.App, r.ID, item)
+		err = s.createChild(ctx, releases, r.App, r.ID, item, &r.Parent)
 	}
 	if err != nil {
 		return rack.Release{}, fmt.Errorf("create release %s: %w", r.ID, err)

@@ -79,7 +79,8 @@ func (s *Store) DeleteBuild(_ context.Context, app, id string) error {
 	return nil
 }
 
-// CreateRelease records a new release of an existing app, at version 1.
+// CreateRelease records a new release of an existing app, at version 1,
+// as its latest, if its parent is the app's latest.
 func (s *Store) CreateRelease(_ context.Context, r rack.Release) (rack.Release, error) {
 	if err := rack.ValidateChild("release", rack.ReleaseIDPrefix, r.App, r.ID); err != nil {
 		return rack.Release{}, err
@@ -95,6 +96,12 @@ func (s *Store) CreateRelease(_ context.Context, r rack.Release) (rack.Release, 
 	if _, ok := s.releases[r.App][r.ID]; ok {
 		return rack.Release{}, rack.Errorf(rack.ECONFLICT, "release %s of app %s already exists", r.ID, r.App)
 	}
+	a := s.apps[r.App]
+	if a.Latest != r.Parent {
+		return rack.Release{}, rack.StaleParent(r.App, r.Parent, a.Latest)
+	}
+	a.Latest = r.ID
+	s.apps[r.App] = a
 	now := s.now()
 	r.Version, r.Created, r.Updated = 1, now, now
 	r.Env = slices.Clone(r.Env)

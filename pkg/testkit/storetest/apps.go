@@ -177,7 +177,7 @@ func testDeleteApp(t *testing.T, e *env) {
 		for i := 1; i <= 3; i++ {
 			_, err := e.store.CreateBuild(ctx, rack.Build{App: app, ID: ID(rack.BuildIDPrefix, i), Status: rack.BuildCreated})
 			require.NoError(t, err)
-			_, err = e.store.CreateRelease(ctx, rack.Release{App: app, ID: ID(rack.ReleaseIDPrefix, i), Status: rack.ReleaseCreated})
+			_, err = e.store.CreateRelease(ctx, rack.Release{App: app, ID: ID(rack.ReleaseIDPrefix, i), Parent: parentOf(i), Status: rack.ReleaseCreated})
 			require.NoError(t, err)
 		}
 		_, err := e.store.ClaimLease(ctx, app, "promotion", "first", time.Hour)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -246,7 +247,7 @@ func testListManyReleases(t *testing.T, e *env) {
 	const n = 1500
 	for i := 1; i <= n; i++ {
 		e.clock.Advance(time.Millisecond)
-		_, err := e.store.CreateRelease(ctx, rack.Release{App: "busy", ID: ID(rack.ReleaseIDPrefix, i), Status: rack.ReleaseCreated})
+		_, err := e.store.CreateRelease(ctx, rack.Release{App: "busy", ID: ID(rack.ReleaseIDPrefix, i), Parent: parentOf(i), Status: rack.ReleaseCreated})
 		require.NoError(t, err)
 	}
 	seen := map[string]bool{}
@@ -276,4 +277,64 @@ func testListManyReleases(t *testing.T, e *env) {
 	require.Equal(t, n, count)
 	require.GreaterOrEqual(t, pages, n/rack.DefaultPageLimit)
 	t.Logf("%d releases listed newest first in %d pages", count, pages)
+}
+
+// parentOf is the parent of the i-th release of a chain made in order.
+func parentOf(i int) string {
+	if i == 1 {
+		return ""
+	}
+	return ID(rack.ReleaseIDPrefix, i-1)
+}
+
+// testReleasesChainFromTheirParent: a release is recorded only when its
+// parent is still its app's latest, and becomes the latest; of twenty made
+// from the same parent at once, one is recorded.
+func testReleasesChainFromTheirParent(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.createApp("web")
+	first := ID(rack.ReleaseIDPrefix, 1)
+	_, err := e.store.CreateRelease(ctx, rack.Release{App: "web", ID: first, Status: rack.ReleaseCreated})
+	require.NoError(t, err)
+	app, err := e.store.GetApp(ctx, "web")
+	require.NoError(t, err)
+	require.Equal(t, first, app.Latest)
+	// Another "first" release: the app has one already.
+	_, err = e.store.CreateRelease(ctx, rack.Release{App: "web", ID: ID(rack.ReleaseIDPrefix, 2), Status: rack.ReleaseCreated})
+	requireCode(t, rack.ECONFLICT, err)
+	require.Contains(t, err.Error(), "its latest release is "+first)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var won []string
+	for i := range 20 {
+		wg.Go(func() {
+			id := ID(rack.ReleaseIDPrefix, 100+i)
+			_, err := e.store.CreateRelease(ctx, rack.Release{App: "web", ID: id, Parent: first, Status: rack.ReleaseCreated})
+			if err == nil {
+				mu.Lock()
+				won = append(won, id)
+				mu.Unlock()
+				return
+			}
+			require.Equal(t, rack.ECONFLICT, rack.ErrorCode(err), "%v", err)
+		})
+	}
+	wg.Wait()
+	require.Len(t, won, 1, "one of twenty made from the same parent")
+	app, err = e.store.GetApp(ctx, "web")
+	require.NoError(t, err)
+	require.Equal(t, won[0], app.Latest)
+	got, err := e.store.GetRelease(ctx, "web", won[0])
+	require.NoError(t, err)
+	require.Equal(t, first, got.Parent)
+	rs, _, err := e.store.ListReleases(ctx, "web", rack.Page{})
+	require.NoError(t, err)
+	require.Len(t, rs, 2, "the losers recorded nothing")
+
+	// A later app update keeps the latest release.
+	app.Release = won[0]
+	app, err = e.store.UpdateApp(ctx, app, app.Status)
+	require.NoError(t, err)
+	require.Equal(t, won[0], app.Latest)
 }

@@ -91,6 +91,7 @@ var cases = []struct {
 	{"CreateAndGetRelease", testCreateAndGetRelease},
 	{"ReleaseMovesOnlyForward", testReleaseMovesOnlyForward},
 	{"ListFifteenHundredReleases", testListManyReleases},
+	{"ReleasesChainFromTheirParent", testReleasesChainFromTheirParent},
 	{"Settings", testSettings},
 	{"TwentyConcurrentLeaseClaimsOneHolder", testLeaseOneHolder},
 	{"LeaseExpiresAndRenews", testLeaseExpiry},
