@@ -232,12 +232,19 @@ func (s *Releases) ReleaseBuild(ctx context.Context, b rack.Build) (r rack.Relea
 }
 
 // latestOf is app's latest release: the one a new release is made from
-// (none before the first).
+// (none before the first). An app recorded before apps kept their latest
+// release has releases but no latest: its newest is the one. Its next
+// release is still made from parent "" (what the store holds), which the
+// store accepts once, and then the app has a latest.
 func (s *Releases) latestOf(ctx context.Context, a rack.App) (rack.Release, error) {
-	if a.Latest == "" {
-		return rack.Release{}, nil
+	if a.Latest != "" {
+		return s.store.GetRelease(ctx, a.Name, a.Latest)
 	}
-	return s.store.GetRelease(ctx, a.Name, a.Latest)
+	rs, _, err := s.store.ListReleases(ctx, a.Name, rack.Page{Limit: 1})
+	if err != nil || len(rs) == 0 {
+		return rack.Release{}, err
+	}
+	return rs[0], nil
 }
 
 func (s *Releases) sealEnv(ctx context.Context, env rack.Environment) ([]byte, error) {

@@ -258,3 +258,30 @@ func TestSystem(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, rack.System{Name: "dev", Region: "eu-west-1", Provider: "aws", Status: rack.SystemRunning}, sys)
 }
+
+// TestAnAppWithoutALatestRelease: an app recorded before apps kept their
+// latest release makes its next release from its newest one.
+func TestAnAppWithoutALatestRelease(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	_, err := w.apps.CreateApp(ctx, "web")
+	require.NoError(t, err)
+	env := rack.Environment{"A": "1"}
+	first, err := w.releases.CreateRelease(ctx, "web", service.ReleaseOptions{Env: &env})
+	require.NoError(t, err)
+	w.store.ForgetLatest("web")
+
+	got, parent, err := w.releases.LatestEnvironment(ctx, "web")
+	require.NoError(t, err)
+	require.Equal(t, env, got, "the newest release's environment")
+	require.Empty(t, parent)
+	next, err := w.releases.CreateRelease(ctx, "web", service.ReleaseOptions{Env: &rack.Environment{"A": "1", "B": "2"}, Parent: &parent})
+	require.NoError(t, err)
+	require.Empty(t, next.Parent)
+	require.Equal(t, "env add:B", next.Description, "made from the newest release")
+	app, err := w.store.GetApp(ctx, "web")
+	require.NoError(t, err)
+	require.Equal(t, next.ID, app.Latest, "from now on the app has a latest")
+	_, err = w.releases.CreateRelease(ctx, "web", service.ReleaseOptions{Env: &env, Parent: &first.Parent})
+	requireCode(t, rack.ECONFLICT, err)
+}

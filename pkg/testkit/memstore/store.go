@@ -185,3 +185,13 @@ func paginate[T any](items []T, list string, page rack.Page, keyOf func(T) strin
 	}
 	return items[start:end], next, nil
 }
+
+// ForgetLatest removes app's latest release, as an app recorded before
+// apps kept one had none: for tests of such data.
+func (s *Store) ForgetLatest(app string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[app]
+	a.Latest = ""
+	s.apps[app] = a
+}
