@@ -77,6 +77,12 @@ func Config(t testing.TB) aws.Config {
 	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
 		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
 	}
+	// The emulator closes idle connections the SDK still pools: under the
+	// suite's load three attempts in a row can each pick a dead one
+	// ("use of closed network connection"). Tests' clients try ten times.
+	if os.Getenv("AWS_MAX_ATTEMPTS") == "" {
+		opts = append(opts, config.WithRetryMaxAttempts(10))
+	}
 	cfg, err := config.LoadDefaultConfig(context.Background(), opts...)
 	if err != nil {
 		t.Fatalf("load AWS config: %v", err)
