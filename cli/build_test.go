@@ -152,9 +152,8 @@ func TestBuildWithAnotherManifest(t *testing.T) {
 // TestBuildDescribesItsCommit: with no -d, a build of a clean git tree is
 // described as Convox describes it: "build <commit> <subject>".
 func TestBuildDescribesItsCommit(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed: there is no commit to describe")
-	}
+	_, err := exec.LookPath("git")
+	require.NoError(t, err, "git: the project is a git checkout, and Describe asks git")
 	r, tm := loggedIn(t, "myapp")
 	r.settle()
 	dir := appDir(t, webWorker)

@@ -28,8 +28,14 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldLogging(t, slog.NewTextHandler(t.Output(), nil))
+}
+
+// newWorldLogging is newWorld logging to h.
+func newWorldLogging(t *testing.T, h slog.Handler) *world {
+	t.Helper()
 	store := memstore.New(nil)
-	log := slog.New(slog.NewTextHandler(t.Output(), nil))
+	log := slog.New(h)
 	core := service.NewCore(service.CoreConfig{Rack: "dev", Log: log})
 	builder := fake.NewBuilder()
 	svc := service.NewBuilds(core, store, service.BuildPorts{
@@ -42,7 +48,7 @@ func newWorld(t *testing.T) *world {
 	return &world{store: store, handler: builds.New("dev", "dev-builder", svc, log), builder: builder}
 }
 
-func sample(t *testing.T, state string) awsevents.CloudWatchEvent {
+func sample(t testing.TB, state string) awsevents.CloudWatchEvent {
 	t.Helper()
 	raw, err := os.ReadFile("../../../events/testdata/codebuild-build-state-" + state + ".json")
 	require.NoError(t, err)
@@ -52,7 +58,7 @@ func sample(t *testing.T, state string) awsevents.CloudWatchEvent {
 }
 
 // withBuild points a sample at build id.
-func withBuild(t *testing.T, ev awsevents.CloudWatchEvent, id string) awsevents.CloudWatchEvent {
+func withBuild(t testing.TB, ev awsevents.CloudWatchEvent, id string) awsevents.CloudWatchEvent {
 	var d map[string]any
 	require.NoError(t, json.Unmarshal(ev.Detail, &d))
 	vars := d["additional-information"].(map[string]any)["environment"].(map[string]any)["environment-variables"].([]any)
