@@ -34,7 +34,7 @@ func FuzzHandle(f *testing.F) {
 		ctx := context.Background()
 		_ = w.handler.Handle(ctx, ev)
 		first := w.build(t).Status
-		_ = w.handler.Handle(ctx, ev) // a replay
+		_ = w.handler.Handle(ctx, ev)                                              // a replay
 		_ = w.handler.Handle(ctx, withBuild(t, sample(t, "in-progress"), buildID)) // a late IN_PROGRESS
 		again := w.build(t).Status
 		if first.Finished() && again != first {
