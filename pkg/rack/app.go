@@ -42,11 +42,27 @@ type App struct {
 	// only the store sets it, as it records a release.
 	Latest     string
 	Parameters map[string]string
-	Locked     bool  // termination protection: a locked app cannot be deleted
-	Version    int64 // incremented by every write; guards optimistic updates
-	Created    time.Time
-	Updated    time.Time
+	Locked     bool // termination protection: a locked app cannot be deleted
+	// Promotion is the promotion under way, if any: at most one at a
+	// time, claimed and freed by conditional writes of the app.
+	Promotion Promotion
+	Version   int64 // incremented by every write; guards optimistic updates
+	Created   time.Time
+	Updated   time.Time
 }
+
+// Promotion is an app's promotion under way: a release its stack is being
+// updated to. The zero Promotion is none.
+type Promotion struct {
+	Release string
+	// Submitted tells that the stack update was asked for; until then the
+	// promotion waits (for the rack's router, say) or was cut short.
+	Submitted bool
+	Started   time.Time
+}
+
+// Active reports whether a promotion is under way.
+func (p Promotion) Active() bool { return p.Release != "" }
 
 // AppGeneration is the generation of every Rack app, in Convox's terms: one
 // described by a convox.yml (Convox's generation 1 apps used

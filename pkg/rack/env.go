@@ -24,11 +24,20 @@ func ValidateEnvKey(key string) error {
 	return nil
 }
 
-// Validate checks every name of e.
+// MaxEnvValue is the longest value a variable may hold, in bytes: what a
+// standard SSM parameter holds (containers read each value from one, and
+// standard parameters cost nothing).
+const MaxEnvValue = 4096
+
+// Validate checks every name of e, and that every value fits where
+// containers read it from.
 func (e Environment) Validate() error {
 	for _, k := range e.Keys() {
 		if err := ValidateEnvKey(k); err != nil {
 			return err
+		}
+		if n := len(e[k]); n > MaxEnvValue {
+			return Errorf(EINVALID, "the value of %s is %d bytes: values are limited to %d bytes", k, n, MaxEnvValue)
 		}
 	}
 	return nil

@@ -52,7 +52,12 @@ type Release struct {
 	Manifest    string
 	// Env is the release's environment sealed by the environment service;
 	// the store keeps these bytes as given and never sees clear text.
-	Env     []byte
+	Env []byte
+	// Token names the release's latest promotion: the client request
+	// token of its stack update, on every stack event the update makes.
+	Token string
+	// Reason says why its latest promotion failed.
+	Reason  string
 	Version int64
 	Created time.Time
 	Updated time.Time

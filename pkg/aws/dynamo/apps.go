@@ -33,6 +33,10 @@ type appRecord struct {
 	Parameters map[string]string `dynamodbav:"parameters,omitempty"`
 	Locked     bool              `dynamodbav:"locked,omitempty"`
 	Latest     string            `dynamodbav:"latest,omitempty"`
+	// The promotion under way, if any.
+	Promoting string `dynamodbav:"promoting,omitempty"`
+	Submitted bool   `dynamodbav:"submitted,omitempty"`
+	Started   string `dynamodbav:"promotionStarted,omitempty"`
 	Version    int64             `dynamodbav:"version"`
 	Created    string            `dynamodbav:"created"`
 	Updated    string            `dynamodbav:"updated"`
@@ -47,8 +51,13 @@ func (r appRecord) app() (rack.App, error) {
 		Locked:     r.Locked,
 		Latest:     r.Latest,
 		Version:    r.Version,
+		Promotion:  rack.Promotion{Release: r.Promoting, Submitted: r.Submitted},
 	}
-	err := parseTimes(map[*time.Time]string{&a.Created: r.Created, &a.Updated: r.Updated})
+	times := map[*time.Time]string{&a.Created: r.Created, &a.Updated: r.Updated}
+	if r.Started != "" {
+		times[&a.Promotion.Started] = r.Started
+	}
+	err := parseTimes(times)
 	return a, err
 }
 
@@ -131,7 +140,8 @@ func (s *Store) ListApps(ctx context.Context, page rack.Page) ([]rack.App, strin
 	return apps, next, nil
 }
 
-// UpdateApp writes the app's status, release and parameters if the stored
+// UpdateApp writes the app's status, release, parameters, lock and
+// promotion if the stored
 // app is still at app.Version with status from.
 func (s *Store) UpdateApp(ctx context.Context, app rack.App, from rack.AppStatus) (rack.App, error) {
 	if !from.CanMoveTo(app.Status) {
@@ -144,6 +154,10 @@ func (s *Store) UpdateApp(ctx context.Context, app rack.App, from rack.AppStatus
 	upd = setOrRemove(upd, "release", app.Release, app.Release == "")
 	upd = setOrRemove(upd, "parameters", app.Parameters, len(app.Parameters) == 0)
 	upd = setOrRemove(upd, "locked", true, !app.Locked)
+	p := app.Promotion
+	upd = setOrRemove(upd, "promoting", p.Release, !p.Active())
+	upd = setOrRemove(upd, "submitted", true, !p.Active() || !p.Submitted)
+	upd = setOrRemove(upd, "promotionStarted", formatTime(p.Started), !p.Active() || p.Started.IsZero())
 	k := key(appPartition(app.Name), appSortKey)
 	item, err := s.update(ctx, k, upd, versioned(app.Version, string(from)))
 	if err != nil {

@@ -20,6 +20,8 @@ type releaseRecord struct {
 	Status      string `dynamodbav:"status"`
 	Manifest    string `dynamodbav:"manifest,omitempty"`
 	Env         []byte `dynamodbav:"env,omitempty"`
+	Token       string `dynamodbav:"token,omitempty"`
+	Reason      string `dynamodbav:"reason,omitempty"`
 	Version     int64  `dynamodbav:"version"`
 	Created     string `dynamodbav:"created"`
 	Updated     string `dynamodbav:"updated"`
@@ -39,6 +41,8 @@ func decodeRelease(item map[string]types.AttributeValue) (rack.Release, error) {
 		Status:      rack.ReleaseStatus(r.Status),
 		Manifest:    r.Manifest,
 		Env:         r.Env,
+		Token:       r.Token,
+		Reason:      r.Reason,
 		Version:     r.Version,
 	}
 	err = parseTimes(map[*time.Time]string{&rel.Created: r.Created, &rel.Updated: r.Updated})
@@ -91,15 +95,18 @@ func (s *Store) ListReleases(ctx context.Context, app string, page rack.Page) ([
 	return listChildren(ctx, s, releases, app, page, decodeRelease)
 }
 
-// UpdateRelease writes a release's status and description if the stored
-// release is still at r.Version with status from. Its build, manifest and
-// environment never change: a change makes a new release.
+// UpdateRelease writes a release's status, description, promotion token
+// and failure reason if the stored release is still at r.Version with
+// status from. Its build, manifest and environment never change: a change
+// makes a new release.
 func (s *Store) UpdateRelease(ctx context.Context, r rack.Release, from rack.ReleaseStatus) (rack.Release, error) {
 	if !from.CanMoveTo(r.Status) {
 		return rack.Release{}, rack.Errorf(rack.EINVALID, "release %s cannot go from %s to %s", r.ID, from, r.Status)
 	}
 	upd := expression.Set(expression.Name("status"), expression.Value(string(r.Status)))
 	upd = setOrRemove(upd, "description", r.Description, r.Description == "")
+	upd = setOrRemove(upd, "token", r.Token, r.Token == "")
+	upd = setOrRemove(upd, "reason", r.Reason, r.Reason == "")
 	item, err := s.updateChild(ctx, releases, r.App, r.ID, r.Version, string(from), upd)
 	if err != nil {
 		return rack.Release{}, fmt.Errorf("update release %s: %w", r.ID, err)

@@ -147,7 +147,7 @@ func (s *Store) UpdateRelease(_ context.Context, r rack.Release, from rack.Relea
 	if stored.Version != r.Version || stored.Status != from {
 		return rack.Release{}, stale("release " + r.ID)
 	}
-	stored.Status, stored.Description = r.Status, r.Description
+	stored.Status, stored.Description, stored.Token, stored.Reason = r.Status, r.Description, r.Token, r.Reason
 	stored.Version++
 	stored.Updated = s.now()
 	s.releases[r.App][r.ID] = stored

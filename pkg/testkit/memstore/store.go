@@ -101,6 +101,10 @@ func (s *Store) UpdateApp(_ context.Context, app rack.App, from rack.AppStatus) 
 		return rack.App{}, stale("app " + app.Name)
 	}
 	stored.Status, stored.Release, stored.Parameters = app.Status, app.Release, maps.Clone(app.Parameters)
+	stored.Locked, stored.Promotion = app.Locked, app.Promotion
+	if !stored.Promotion.Active() {
+		stored.Promotion = rack.Promotion{}
+	}
 	stored.Version++
 	stored.Updated = s.now()
 	s.apps[app.Name] = stored

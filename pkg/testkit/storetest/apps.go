@@ -127,6 +127,27 @@ func testUpdateAppIsConditional(t *testing.T, e *env) {
 	require.NoError(t, err)
 	require.Equal(t, cleared, got)
 
+	// A promotion and the lock are kept, and freed, with the app.
+	promoting := got
+	promoting.Locked = true
+	promoting.Promotion = rack.Promotion{Release: ID(rack.ReleaseIDPrefix, 2), Submitted: true, Started: e.clock.Now()}
+	promoting, err = e.store.UpdateApp(ctx, promoting, rack.AppUpdating)
+	require.NoError(t, err)
+	got, err = e.store.GetApp(ctx, "web")
+	require.NoError(t, err)
+	require.True(t, got.Locked)
+	require.Equal(t, ID(rack.ReleaseIDPrefix, 2), got.Promotion.Release)
+	require.True(t, got.Promotion.Submitted)
+	require.True(t, got.Promotion.Started.Equal(e.clock.Now()))
+	freed := got
+	freed.Locked, freed.Promotion = false, rack.Promotion{}
+	freed, err = e.store.UpdateApp(ctx, freed, rack.AppUpdating)
+	require.NoError(t, err)
+	got, err = e.store.GetApp(ctx, "web")
+	require.NoError(t, err)
+	require.Equal(t, freed, got)
+	require.False(t, got.Promotion.Active())
+
 	missing := rack.App{Name: "ghost", Status: rack.AppRunning, Version: 1}
 	_, err = e.store.UpdateApp(ctx, missing, rack.AppCreating)
 	requireCode(t, rack.ENOTFOUND, err)

@@ -226,9 +226,15 @@ func testReleaseMovesOnlyForward(t *testing.T, e *env) {
 	} {
 		next := r
 		next.Status, next.Env, next.Build = step.to, []byte("tampered"), ID(rack.BuildIDPrefix, 9)
+		next.Token, next.Reason = "token-"+string(step.to), ""
+		if step.to == rack.ReleaseFailed {
+			next.Reason = "Service: the service did not stabilize"
+		}
 		r, err = e.store.UpdateRelease(ctx, next, step.from)
 		require.NoError(t, err, "%s → %s", step.from, step.to)
 		require.Equal(t, step.to, r.Status)
+		require.Equal(t, next.Token, r.Token, "the promotion's token is kept")
+		require.Equal(t, next.Reason, r.Reason, "the failure's reason is kept")
 		require.Equal(t, []byte("sealed"), r.Env)
 		require.Equal(t, ID(rack.BuildIDPrefix, 1), r.Build)
 	}
