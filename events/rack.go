@@ -10,11 +10,12 @@ const RackEventSource = "convox.rack"
 
 // Actions of rack events.
 const (
-	ActionAppCreate     = "app:create"
-	ActionAppUpdate     = "app:update"
-	ActionAppDelete     = "app:delete"
-	ActionBuildCreate   = "build:create"
-	ActionReleaseCreate = "release:create"
+	ActionAppCreate      = "app:create"
+	ActionAppUpdate      = "app:update"
+	ActionAppDelete      = "app:delete"
+	ActionBuildCreate    = "build:create"
+	ActionReleaseCreate  = "release:create"
+	ActionReleasePromote = "release:promote"
 )
 
 // Statuses of rack events.

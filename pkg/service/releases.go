@@ -263,11 +263,16 @@ func (s *Releases) sealEnv(ctx context.Context, env rack.Environment) ([]byte, e
 }
 
 func (s *Releases) openEnv(ctx context.Context, r rack.Release) (rack.Environment, error) {
+	return openEnv(ctx, s.sealer, r)
+}
+
+// openEnv opens r's sealed environment (empty when it has none).
+func openEnv(ctx context.Context, sealer Sealer, r rack.Release) (rack.Environment, error) {
 	env := rack.Environment{}
 	if len(r.Env) == 0 {
 		return env, nil
 	}
-	plain, err := s.sealer.Open(ctx, r.Env)
+	plain, err := sealer.Open(ctx, r.Env)
 	if err != nil {
 		return nil, fmt.Errorf("open environment: %w", err)
 	}

@@ -1,0 +1,36 @@
+package rack
+
+import "time"
+
+// StackUpdateState tells where one update of an app's stack stands, as
+// its events tell it.
+type StackUpdateState string
+
+const (
+	// UpdateNotStarted: no event of the stack carries the update's token.
+	UpdateNotStarted StackUpdateState = "not-started"
+	UpdateInProgress StackUpdateState = "in-progress"
+	UpdateComplete   StackUpdateState = "complete"
+	// UpdateRolledBack: the update failed and the stack is back as it was.
+	UpdateRolledBack StackUpdateState = "rolled-back"
+	// UpdateRollbackFailed: the update failed, and so did putting the
+	// stack back; it takes a person to continue the rollback.
+	UpdateRollbackFailed StackUpdateState = "rollback-failed"
+)
+
+// StackUpdate is where one update of an app's stack stands and, once it
+// failed, why: the first resource that failed and what it said.
+type StackUpdate struct {
+	State  StackUpdateState
+	Reason string
+}
+
+// StackEvent is one event of a stack operation: a resource (or the stack
+// itself) reaching a status.
+type StackEvent struct {
+	Time     time.Time
+	Resource string // the logical id; the stack's name for the stack itself
+	Type     string // AWS::ECS::Service, ...
+	Status   string // UPDATE_IN_PROGRESS, ...
+	Reason   string
+}
