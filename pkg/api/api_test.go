@@ -44,6 +44,12 @@ type harness struct {
 	sources   *fake.Sources
 	builder   *fake.Builder
 	buildLogs *fake.Logs
+	// updates, values and layout are what promotions use.
+	updates *fake.Updates
+	values  *fake.EnvValues
+	layout  *fake.Layout
+	// promotions are the promotion use cases, for a test to settle.
+	promotions *service.Promotions
 }
 
 func newHarness(t *testing.T) *harness {
@@ -59,12 +65,15 @@ func newHarness(t *testing.T) *harness {
 		Sources: h.sources, Builder: h.builder, Logs: h.buildLogs, Images: &fake.Images{}, Releaser: releases,
 		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
 	})
+	h.updates, h.values, h.layout = fake.NewUpdates(time.Now), fake.NewEnvValues(), &fake.Layout{}
+	h.promotions = service.NewPromotions(core, h.store, fake.Sealer{}, service.PromotePorts{Stacks: h.updates, Env: h.values, Layout: h.layout})
 	srv := httptest.NewServer(api.New(api.Config{
-		Apps:     h.apps,
-		Builds:   h.builds,
-		Releases: releases,
-		System:   service.NewSystem(rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"}),
-		Auth:     fake.Auth{Password: password}, Log: log, Version: "1.0.0",
+		Apps:       h.apps,
+		Builds:     h.builds,
+		Releases:   releases,
+		Promotions: h.promotions,
+		System:     service.NewSystem(rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"}),
+		Auth:       fake.Auth{Password: password}, Log: log, Version: "1.0.0",
 	}))
 	t.Cleanup(srv.Close)
 	h.url = srv.URL
@@ -501,4 +510,64 @@ func TestForeignStackIsAConflict(t *testing.T) {
 	_, err = h.client.AppGet(ctx, "victim")
 	requireCode(t, rack.ENOTFOUND, err)
 	require.True(t, h.stacks.HasForeign("victim"))
+}
+
+func TestPromoteThroughTheClient(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	h.stacks.Settle()
+	require.NoError(t, h.apps.ReconcileApps(ctx))
+	release := func(secret string) sdk.Release {
+		t.Helper()
+		id, err := rack.NewID(rack.BuildIDPrefix)
+		require.NoError(t, err)
+		_, err = h.store.CreateBuild(ctx, rack.Build{App: "myapp", ID: id, Status: rack.BuildComplete,
+			Manifest: "services:\n  web:\n    build: .\n    port: 3000\n    environment: [SECRET]\n"})
+		require.NoError(t, err)
+		env := map[string]string{"SECRET": secret}
+		r, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Build: &id, Env: &env})
+		require.NoError(t, err)
+		return r
+	}
+
+	r1 := release("a")
+	got, err := h.client.ReleasePromote(ctx, "myapp", r1.ID)
+	require.NoError(t, err)
+	require.Equal(t, "active", got.Status)
+	app, err := h.client.AppGet(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, r1.ID, app.Release)
+	require.Empty(t, app.Promoting)
+	evs, err := h.client.ReleaseEvents(ctx, "myapp", r1.ID)
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	require.Equal(t, "UPDATE_COMPLETE", evs[1].Status)
+
+	h.updates.Hold = true
+	r2, r3 := release("b"), release("c")
+	got, err = h.client.ReleasePromote(ctx, "myapp", r2.ID)
+	require.NoError(t, err)
+	require.Equal(t, "promoting", got.Status)
+	app, err = h.client.AppGet(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, r2.ID, app.Promoting)
+	_, err = h.client.ReleasePromote(ctx, "myapp", r3.ID)
+	requireCode(t, rack.ECONFLICT, err)
+	require.Equal(t, "app myapp is promoting release "+r2.ID+"; wait for it to finish, or cancel it with: convox apps cancel -a myapp", rack.ErrorMessage(err))
+
+	require.NoError(t, h.client.AppCancel(ctx, "myapp"))
+	require.NoError(t, h.promotions.Settle(ctx, "myapp"))
+	failed, err := h.client.ReleaseGet(ctx, "myapp", r2.ID)
+	require.NoError(t, err)
+	require.Equal(t, "failed", failed.Status)
+	require.Equal(t, "Resource update cancelled", failed.Reason)
+	err = h.client.AppCancel(ctx, "myapp")
+	requireCode(t, rack.ECONFLICT, err)
+
+	_, err = h.client.ReleasePromote(ctx, "myapp", "RNOSUCHRELE")
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.ReleaseEvents(ctx, "nope", r1.ID)
+	requireCode(t, rack.ENOTFOUND, err)
 }

@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rackhq/rack/pkg/api"
 	"github.com/rackhq/rack/pkg/rack"
@@ -173,4 +175,91 @@ func tarball(tb testing.TB, files map[string]string) []byte {
 		tb.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// FuzzPromoteRelease promotes a release of any manifest and environment:
+// the answer is the release (promoting or active) or a 4xx with a message,
+// never a 5xx, and a refused promotion leaves the app free and the stack
+// untouched.
+func FuzzPromoteRelease(f *testing.F) {
+	for _, seed := range []struct{ manifest, env string }{
+		{"services:\n  web:\n    build: .\n    port: 3000\n", ""},
+		{"services:\n  web:\n    build: .\n    environment: [SECRET]\n", "SECRET=x"},
+		{"services:\n  web:\n    build: .\n    environment: [SECRET]\n", ""},
+		{"services:\n  web:\n    image: nginx\n    port: 80\n    internal: true\ntimers:\n  t:\n    schedule: '0 * * * *'\n    command: date\n    service: web\n", ""},
+		{"services: [", ""},
+		{"services:\n  web:\n    agent: true\n    scale: {count: 1-3, cpu: 256}\n", "A=${B}"},
+	} {
+		f.Add(seed.manifest, seed.env)
+	}
+	f.Fuzz(func(t *testing.T, manifest, envText string) {
+		store := memstore.New(nil)
+		ctx := context.Background()
+		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
+			t.Fatal(err)
+		}
+		env := rack.Environment{}
+		for _, line := range strings.Split(envText, "\n") {
+			if k, v, err := rack.ParseEnvironmentLine(line); err == nil {
+				env[k] = v
+			}
+		}
+		core := service.NewCore(service.CoreConfig{Rack: "fuzz"})
+		releases := service.NewReleases(core, store, fake.Sealer{})
+		const build = "BFUZZFUZZFU"
+		if _, err := store.CreateBuild(ctx, rack.Build{App: "web", ID: build, Status: rack.BuildComplete, Manifest: manifest}); err != nil {
+			t.Fatal(err)
+		}
+		b := build
+		r, err := releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &b, Env: &env})
+		if err != nil {
+			return // an environment the rack refuses before any promotion
+		}
+		updates := fake.NewUpdates(time.Now)
+		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}})
+		server := api.New(api.Config{Promotions: promotions, Auth: fake.Auth{Password: password}})
+		req := httptest.NewRequest(http.MethodPost, "/apps/web/releases/"+r.ID+"/promote", nil)
+		req.SetBasicAuth("convox", password)
+		rec := httptest.NewRecorder()
+		server.ServeHTTP(rec, req)
+		app, err := store.GetApp(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := store.GetRelease(ctx, "web", r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(rec.Body)
+		dec.DisallowUnknownFields()
+		switch rec.Code {
+		case http.StatusOK:
+			var got sdk.Release
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("200 with %q: %v", rec.Body.String(), err)
+			}
+			switch got.Status {
+			case string(rack.ReleaseActive):
+				if app.Release != r.ID || app.Promotion.Active() || updates.Calls("web") != 1 {
+					t.Fatalf("active, but the app has release %q, promotion %+v, %d updates", app.Release, app.Promotion, updates.Calls("web"))
+				}
+			case string(rack.ReleaseFailed):
+				if app.Promotion.Active() || stored.Reason == "" {
+					t.Fatalf("failed without a reason, or the app still promoting: %+v %+v", stored, app.Promotion)
+				}
+			default:
+				t.Fatalf("200 with status %q", got.Status)
+			}
+		case http.StatusBadRequest:
+			var e struct{ Error string }
+			if err := dec.Decode(&e); err != nil || e.Error == "" {
+				t.Fatalf("%d without an error message: %q", rec.Code, rec.Body.String())
+			}
+			if app.Promotion.Active() || updates.Calls("web") != 0 {
+				t.Fatalf("400 (%s), but the app is promoting %+v, %d updates", e.Error, app.Promotion, updates.Calls("web"))
+			}
+		default:
+			t.Fatalf("%d for %q: %s", rec.Code, manifest, rec.Body.String())
+		}
+	})
 }

@@ -36,6 +36,13 @@ type Releases interface {
 	CreateRelease(ctx context.Context, app string, opts service.ReleaseOptions) (rack.Release, error)
 }
 
+// Promotions is what the promote and cancel routes call.
+type Promotions interface {
+	Promote(ctx context.Context, app, id string) (rack.Release, error)
+	Cancel(ctx context.Context, app string) error
+	Events(ctx context.Context, app, id string) ([]rack.StackEvent, error)
+}
+
 // System is what the system routes call.
 type System interface {
 	System(ctx context.Context) (rack.System, error)
@@ -43,8 +50,9 @@ type System interface {
 }
 
 var (
-	_ Apps     = (*service.Apps)(nil)
-	_ Builds   = (*service.Builds)(nil)
-	_ Releases = (*service.Releases)(nil)
-	_ System   = (*service.System)(nil)
+	_ Apps       = (*service.Apps)(nil)
+	_ Builds     = (*service.Builds)(nil)
+	_ Releases   = (*service.Releases)(nil)
+	_ System     = (*service.System)(nil)
+	_ Promotions = (*service.Promotions)(nil)
 )

@@ -9,7 +9,10 @@ import (
 )
 
 func releaseView(r rack.Release) sdk.Release {
-	return sdk.Release{ID: r.ID, App: r.App, Build: r.Build, Description: r.Description, Status: string(r.Status), Manifest: r.Manifest, Created: r.Created}
+	return sdk.Release{
+		ID: r.ID, App: r.App, Build: r.Build, Description: r.Description, Status: string(r.Status),
+		Manifest: r.Manifest, Reason: r.Reason, Created: r.Created,
+	}
 }
 
 func (s *Server) environment(w http.ResponseWriter, r *http.Request) error {
@@ -60,4 +63,34 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request) error {
 	v := releaseView(rel)
 	v.Env = env
 	return writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) promoteRelease(w http.ResponseWriter, r *http.Request) error {
+	// A Convox client may send its options as a form; there are none to
+	// read.
+	rel, err := s.promote.Promote(r.Context(), r.PathValue("app"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, releaseView(rel))
+}
+
+func (s *Server) releaseEvents(w http.ResponseWriter, r *http.Request) error {
+	evs, err := s.promote.Events(r.Context(), r.PathValue("app"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]sdk.StackEvent, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, sdk.StackEvent{Time: e.Time, Resource: e.Resource, Type: e.Type, Status: e.Status, Reason: e.Reason})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) cancelApp(w http.ResponseWriter, r *http.Request) error {
+	if err := s.promote.Cancel(r.Context(), r.PathValue("app")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

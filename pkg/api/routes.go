@@ -34,6 +34,9 @@ func (s *Server) Routes() []Route {
 		{"GET /apps/{app}/releases", s.listReleases},
 		{"POST /apps/{app}/releases", s.createRelease},
 		{"GET /apps/{app}/releases/{id}", s.getRelease},
+		{"POST /apps/{app}/releases/{id}/promote", s.promoteRelease},
+		{"GET /apps/{app}/releases/{id}/events", s.releaseEvents},
+		{"POST /apps/{app}/cancel", s.cancelApp},
 	}
 }
 

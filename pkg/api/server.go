@@ -29,11 +29,12 @@ type Authenticator interface {
 // Config wires a Server: the use cases of each noun, through the
 // interfaces in nouns.go, and the authenticator.
 type Config struct {
-	Apps     Apps
-	Builds   Builds
-	Releases Releases
-	System   System
-	Auth     Authenticator
+	Apps       Apps
+	Builds     Builds
+	Releases   Releases
+	Promotions Promotions
+	System     System
+	Auth       Authenticator
 	// Log should come from Logger, so records carry request ids.
 	Log *slog.Logger
 	// Version is the rack's version, sent back in the Version header.
@@ -45,6 +46,7 @@ type Server struct {
 	apps     Apps
 	builds   Builds
 	releases Releases
+	promote  Promotions
 	system   System
 	auth     Authenticator
 	log      *slog.Logger
@@ -57,7 +59,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
+	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
 	for _, r := range s.Routes() {
 		s.mux.Handle(r.Pattern, s.endpoint(r.Handle))
 	}

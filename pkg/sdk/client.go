@@ -300,6 +300,28 @@ func (c *Client) ReleaseCreate(ctx context.Context, app string, opts ReleaseCrea
 	return r, err
 }
 
+// ReleasePromote starts deploying a release; it returns the release as it
+// then stands (promoting, or active when there was nothing to do).
+func (c *Client) ReleasePromote(ctx context.Context, app, id string) (Release, error) {
+	var r Release
+	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/releases/"+esc(id)+"/promote", nil, nil, &r)
+	return r, err
+}
+
+// ReleaseEvents lists the stack events of a release's latest promotion,
+// oldest first.
+func (c *Client) ReleaseEvents(ctx context.Context, app, id string) ([]StackEvent, error) {
+	evs := []StackEvent{}
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/releases/"+esc(id)+"/events", nil, nil, &evs)
+	return evs, err
+}
+
+// AppCancel cancels an app's deployment under way.
+func (c *Client) AppCancel(ctx context.Context, app string) error {
+	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/cancel", nil, nil, nil)
+	return err
+}
+
 // Get reads any API path as raw JSON, for `convox api get`.
 func (c *Client) Get(ctx context.Context, path string) (json.RawMessage, error) {
 	if !strings.HasPrefix(path, "/") {

@@ -14,8 +14,10 @@ type App struct {
 	Generation string            `json:"generation"`
 	Locked     bool              `json:"locked"`
 	Router     string            `json:"router,omitempty"`
-	Created    time.Time         `json:"created"`
-	Updated    time.Time         `json:"updated"`
+	// Promoting is the release being deployed, if one is.
+	Promoting string    `json:"promoting,omitempty"`
+	Created   time.Time `json:"created"`
+	Updated   time.Time `json:"updated"`
 }
 
 // Build is a build as the API shows it.
@@ -43,7 +45,18 @@ type Release struct {
 	Status      string            `json:"status"`
 	Manifest    string            `json:"manifest,omitempty"`
 	Env         map[string]string `json:"env,omitempty"`
-	Created     time.Time         `json:"created"`
+	// Reason says why the release's latest promotion failed.
+	Reason  string    `json:"reason,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// StackEvent is one event of a promotion's stack update.
+type StackEvent struct {
+	Time     time.Time `json:"time"`
+	Resource string    `json:"resource"`
+	Type     string    `json:"type"`
+	Status   string    `json:"status"`
+	Reason   string    `json:"reason,omitempty"`
 }
 
 // System describes the rack.
