@@ -37,9 +37,9 @@ type appRecord struct {
 	Promoting string `dynamodbav:"promoting,omitempty"`
 	Submitted bool   `dynamodbav:"submitted,omitempty"`
 	Started   string `dynamodbav:"promotionStarted,omitempty"`
-	Version    int64             `dynamodbav:"version"`
-	Created    string            `dynamodbav:"created"`
-	Updated    string            `dynamodbav:"updated"`
+	Version   int64  `dynamodbav:"version"`
+	Created   string `dynamodbav:"created"`
+	Updated   string `dynamodbav:"updated"`
 }
 
 func (r appRecord) app() (rack.App, error) {
