@@ -82,6 +82,24 @@ func LogGroupPrefix(rack string) string {
 	return "/convox/" + rack + "/"
 }
 
+// EnvParameterPrefix starts the name of every SSM parameter that holds an
+// environment value of one of rack's apps: "/<rack>/apps/".
+func EnvParameterPrefix(rack string) string {
+	return "/" + rack + "/apps/"
+}
+
+// EnvParameterPath is the SSM path of app's environment values:
+// "/<rack>/apps/<app>/env/".
+func EnvParameterPath(rack, app string) string {
+	return EnvParameterPrefix(rack) + app + "/env/"
+}
+
+// EnvParameter is the SSM parameter that holds the value of variable key
+// that release first needed: "/<rack>/apps/<app>/env/<key>/<release>".
+func EnvParameter(rack, app, key, release string) string {
+	return EnvParameterPath(rack, app) + key + "/" + release
+}
+
 // EventBus is the name of rack's EventBridge bus: "<rack>-events".
 func EventBus(rack string) string {
 	return rack + "-events"
