@@ -19,9 +19,11 @@ import (
 // group of InstanceCount instances (0 by default: an idle rack runs none),
 // and the CodeBuild project that builds apps' images.
 type compute struct {
-	cluster awsecs.Cluster
-	group   awsautoscaling.AutoScalingGroup
-	builder awscodebuild.Project
+	vpc      awsec2.Vpc
+	provider awsecs.AsgCapacityProvider
+	cluster  awsecs.Cluster
+	group    awsautoscaling.AutoScalingGroup
+	builder  awscodebuild.Project
 	// buildLogs is where the builder's output goes.
 	buildLogs awslogs.LogGroup
 }
@@ -104,7 +106,7 @@ func newCompute(stack awscdk.Stack, name string, p parameters, storage awss3.IBu
 		Actions:   jsii.Strings("ecr:GetAuthorizationToken"),
 		Resources: jsii.Strings("*"),
 	}))
-	return compute{cluster: cluster, group: group, builder: builder, buildLogs: builds}
+	return compute{vpc: vpc, provider: provider, cluster: cluster, group: group, builder: builder, buildLogs: builds}
 }
 
 // scopeAgentLogs replaces the ECS agent permissions CDK gives the

@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -67,6 +68,12 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			Prefix:                              jsii.String("sources/"),
 			Expiration:                          awscdk.Duration_Days(jsii.Number(7)),
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}, {
+			// App stack templates too large to send in a call: CloudFormation
+			// reads one when its update starts.
+			Id:         jsii.String("templates"),
+			Prefix:     jsii.String("templates/"),
+			Expiration: awscdk.Duration_Days(jsii.Number(7)),
 		}},
 	})
 	// The template deploys under any stack name: names derive from it.
@@ -82,24 +89,32 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 
 	cmp := newCompute(stack, name, p, bucket)
 	env := map[string]*string{
-		names.EnvRack:           awscdk.Aws_STACK_NAME(),
-		names.EnvTable:          tableName,
-		names.EnvKey:            key.KeyArn(),
-		names.EnvVersion:        p.version.ValueAsString(),
-		names.EnvBuilder:        cmp.builder.ProjectName(),
-		names.EnvEventBus:       bus.EventBusName(),
-		names.EnvWebhooks:       p.webhooks.ValueAsString(),
-		names.EnvCluster:        cmp.cluster.ClusterName(),
-		names.EnvInstancesGroup: cmp.group.AutoScalingGroupName(),
-		names.EnvStackRole:      p.stackRole.ValueAsString(),
-		names.EnvBucket:         bucket.BucketName(),
-		names.EnvRegistry:       awscdk.Fn_Sub(jsii.String("${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}"), nil),
-		names.EnvBuildLogs:      cmp.buildLogs.LogGroupName(),
-		names.EnvBuildRetention: p.buildRetention.ValueAsString(),
+		names.EnvRack:             awscdk.Aws_STACK_NAME(),
+		names.EnvTable:            tableName,
+		names.EnvKey:              key.KeyArn(),
+		names.EnvVersion:          p.version.ValueAsString(),
+		names.EnvBuilder:          cmp.builder.ProjectName(),
+		names.EnvEventBus:         bus.EventBusName(),
+		names.EnvWebhooks:         p.webhooks.ValueAsString(),
+		names.EnvCluster:          cmp.cluster.ClusterName(),
+		names.EnvInstancesGroup:   cmp.group.AutoScalingGroupName(),
+		names.EnvStackRole:        p.stackRole.ValueAsString(),
+		names.EnvBucket:           bucket.BucketName(),
+		names.EnvRegistry:         awscdk.Fn_Sub(jsii.String("${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}"), nil),
+		names.EnvBuildLogs:        cmp.buildLogs.LogGroupName(),
+		names.EnvBuildRetention:   p.buildRetention.ValueAsString(),
+		names.EnvVPC:              cmp.vpc.VpcId(),
+		names.EnvSubnets:          awscdk.Fn_Join(jsii.String(","), cmp.vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}).SubnetIds),
+		names.EnvCapacityProvider: cmp.provider.CapacityProviderName(),
+		names.EnvFargate:          p.fargate.ValueAsString(),
+		names.EnvCertificate:      p.certificate.ValueAsString(),
+		names.EnvAppDomain:        p.appDomain.ValueAsString(),
 		names.EnvLogLevel: awscdk.Fn_ConditionIf(awscdk.NewCfnCondition(stack, jsii.String("DevelopmentOn"), &awscdk.CfnConditionProps{
 			Expression: awscdk.Fn_ConditionEquals(p.development.ValueAsString(), jsii.String("Yes")),
 		}).LogicalId(), jsii.String("debug"), jsii.String("info")).ToString(),
 	}
+	appStackRole := newAppStackRole(stack, name, cmp)
+	env[names.EnvAppStackRole] = appStackRole.RoleArn()
 	for _, name := range names.Functions {
 		r.Functions[name] = newFunction(stack, name, p, env)
 	}
@@ -132,6 +147,33 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		}))
 	}
 	appResources(stack, name, api)
+	// Promotions: the api function starts them and the releases function
+	// carries them on; both update app stacks (with the app stack role),
+	// make the router, keep environment values and large templates.
+	key.GrantDecrypt(releases)
+	routerStack := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudformation"), Resource: jsii.String("stack"), ResourceName: jsii.String(names.RouterStack(name) + "/*"),
+	})
+	envValues := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(names.EnvParameterPrefix(name)[1:] + "*"),
+	})
+	for _, fn := range []awslambda.Function{api, releases} {
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("cloudformation:UpdateStack", "cloudformation:DescribeStackEvents", "cloudformation:CancelUpdateStack"),
+			Resources: jsii.Strings(*appStacks),
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DescribeStacks",
+				"cloudformation:DeleteStack"),
+			Resources: jsii.Strings(*routerStack),
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("ssm:PutParameter", "ssm:GetParametersByPath", "ssm:DeleteParameters"),
+			Resources: jsii.Strings(*envValues, *envValues+"/*"),
+		}))
+		appStackRole.GrantPassRole(fn.GrantPrincipal())
+		bucket.GrantPut(fn, jsii.String("templates/*"))
+	}
 	// Builds: the API starts them and reads their output; the builds
 	// function follows them and removes old images.
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -284,6 +326,7 @@ type parameters struct {
 	pointInTimeRecovery, deletionProtection      awscdk.CfnParameter
 	instanceImage, webhooks                      awscdk.CfnParameter
 	stackRole, buildRetention                    awscdk.CfnParameter
+	fargate, certificate, appDomain              awscdk.CfnParameter
 }
 
 func newParameters(stack awscdk.Stack, version string) parameters {
@@ -326,6 +369,9 @@ func newParameters(stack awscdk.Stack, version string) parameters {
 			Type: jsii.String("Number"), Default: jsii.Number(50), MinValue: jsii.Number(1), MaxValue: jsii.Number(1000),
 			Description: jsii.String("Builds each app keeps; older builds and their images are removed"),
 		}),
+		fargate:     yesNo("Fargate", "Run apps' services on Fargate rather than the cluster's instances (a rack with InstanceCount 0 runs its apps this way)", "No"),
+		certificate: str("RouterCertificate", "ARN of an ACM certificate for the router's HTTPS listeners; empty: the router serves HTTP only", jsii.String("")),
+		appDomain:   str("AppDomain", "Domain under which services get their default host names, <service>.<app>.<domain> (point a wildcard record at the router); empty: none", jsii.String("")),
 		stackRole: str(names.ParamStackRole, "ARN of an IAM role, assumable by CloudFormation, that carries out the updates of this stack made through the rack's API (convox rack update, rack params set); empty: they run with the api function's own permissions, which change no resource (docs/stack.md)",
 			jsii.String("")),
 	}

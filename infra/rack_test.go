@@ -66,7 +66,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Events::EventBus":                 1,
 		"AWS::SQS::Queue":                       1,
 		"AWS::Lambda::Function":                 len(names.Functions),
-		"AWS::IAM::Role":                        len(names.Functions) + 2, // and the instances', the builder's
+		"AWS::IAM::Role":                        len(names.Functions) + 3, // and the instances', the builder's, the app stacks'
 		"AWS::ApiGatewayV2::Api":                1,
 		"AWS::ApiGatewayV2::Route":              2,
 		"AWS::Events::Rule":                     7,
@@ -189,7 +189,15 @@ func unscopable(actions any) bool {
 	for _, a := range asList(actions) {
 		switch a {
 		case "ecr:GetAuthorizationToken", "ecs:DiscoverPollEndpoint", "ec2:DescribeInstances",
-			"cloudformation:GetTemplateSummary": // of a template URL: no stack to name
+			"cloudformation:GetTemplateSummary", // of a template URL: no stack to name
+			// What app stacks read, and task definitions, registered by family.
+			"ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition",
+			"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
+			"elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
+			"elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags",
+			"elasticloadbalancing:DescribeLoadBalancerAttributes", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs",
+			"ec2:DescribeSubnets", "application-autoscaling:DescribeScalableTargets",
+			"application-autoscaling:DescribeScalingPolicies", "cloudwatch:DescribeAlarms", "logs:DescribeLogGroups":
 		default:
 			return false
 		}
@@ -381,6 +389,13 @@ func TestTheAPIChangesItsOwnStackOnly(t *testing.T) {
 			case slices.Contains(actions, any("cloudformation:DescribeStacks")) && jsonEqual(s["Resource"], rackStack):
 				describeStatements++
 				require.Contains(t, string(roles), "ApiServiceRole", "policy %s", id)
+			case slices.Contains(actions, any("iam:PassRole")) && jsonEqual(s["Resource"], map[string]any{"Fn::GetAtt": []any{"AppStackRoleC09024E8", "Arn"}}):
+				// The api and releases functions pass the app stack role.
+				require.Regexp(t, `^(Api|Releases)ServiceRoleDefaultPolicy`, id)
+			case slices.Contains(actions, any("iam:PassRole")) && id == "AppStackRoleDefaultPolicy5F993928":
+				// The app stack role passes the apps' own roles to ECS and
+				// the scheduler.
+				require.Contains(t, fmt.Sprint(s["Resource"]), ":role/")
 			case slices.Contains(actions, any("iam:PassRole")):
 				require.Equal(t, "ApiPassesStackRole", id)
 				require.Equal(t, "StackRoleGiven", policy["Condition"], "only when the stack names a role")
@@ -396,4 +411,25 @@ func TestTheAPIChangesItsOwnStackOnly(t *testing.T) {
 		env := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
 		require.Equal(t, map[string]any{"Ref": "StackRole"}, env[names.EnvStackRole], id)
 	}
+}
+
+// TestPromotionsAreWired: the functions that promote know the rack's
+// network, capacity and router settings, and the role app stacks are
+// updated with, which only CloudFormation assumes.
+func TestPromotionsAreWired(t *testing.T) {
+	_, tmpl := synth(t)
+	for id, fn := range resources(tmpl, "AWS::Lambda::Function") {
+		vars := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		for _, name := range []string{names.EnvVPC, names.EnvSubnets, names.EnvCapacityProvider, names.EnvFargate,
+			names.EnvCertificate, names.EnvAppDomain, names.EnvAppStackRole} {
+			require.Contains(t, vars, name, id)
+		}
+		require.Equal(t, map[string]any{"Fn::GetAtt": []any{"AppStackRoleC09024E8", "Arn"}}, vars[names.EnvAppStackRole], id)
+	}
+	roles := resources(tmpl, "AWS::IAM::Role")
+	role, ok := roles["AppStackRoleC09024E8"]
+	require.True(t, ok, "the app stack role")
+	trust := role["Properties"].(map[string]any)["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
+	require.Len(t, trust, 1)
+	require.Equal(t, map[string]any{"Service": "cloudformation.amazonaws.com"}, trust[0].(map[string]any)["Principal"])
 }

@@ -32,3 +32,31 @@ func Parameters(rack, app string) map[string]string {
 		ParamLogGroupName:   names.LogGroup(rack, app),
 	}
 }
+
+// RouterTemplate is the template of a rack's router stack: the balancers
+// in front of its apps' services with a port, with the parameters below.
+// It is static: parameters and conditions say which balancers and
+// listeners exist.
+//
+//go:embed templates/router.json
+var RouterTemplate string
+
+// The router template's parameters.
+const (
+	RouterVpc         = "Vpc"
+	RouterSubnets     = "Subnets"
+	RouterCertificate = "Certificate"
+	RouterExternal    = "External"
+	RouterInternal    = "Internal"
+)
+
+// The router template's outputs.
+const (
+	RouterOutputSecurityGroup = "SecurityGroup"
+	RouterOutputHTTP          = "HTTPListener"
+	RouterOutputHTTPS         = "HTTPSListener"
+	RouterOutputInternalHTTP  = "InternalHTTPListener"
+	RouterOutputInternalHTTPS = "InternalHTTPSListener"
+	RouterOutputHost          = "Host"
+	RouterOutputInternalHost  = "InternalHost"
+)

@@ -82,6 +82,18 @@ func LogGroupPrefix(rack string) string {
 	return "/convox/" + rack + "/"
 }
 
+// RouterStack is the name of rack's router stack, the balancers in front
+// of its apps: "<rack>-router".
+func RouterStack(rack string) string {
+	return rack + "-router"
+}
+
+// RouterStackTags are the tags of rack's router stack, which tell it is
+// the rack's.
+func RouterStackTags(rack string) map[string]string {
+	return map[string]string{"Rack": rack, "Type": "router"}
+}
+
 // EnvParameterPrefix starts the name of every SSM parameter that holds an
 // environment value of one of rack's apps: "/<rack>/apps/".
 func EnvParameterPrefix(rack string) string {

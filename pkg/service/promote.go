@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -49,6 +50,7 @@ type RackLayout interface {
 // PromoteStore is what Promotions keeps and reads.
 type PromoteStore interface {
 	GetApp(ctx context.Context, name string) (rack.App, error)
+	ListApps(ctx context.Context, page rack.Page) ([]rack.App, string, error)
 	UpdateApp(ctx context.Context, app rack.App, from rack.AppStatus) (rack.App, error)
 	GetRelease(ctx context.Context, app, id string) (rack.Release, error)
 	UpdateRelease(ctx context.Context, release rack.Release, from rack.ReleaseStatus) (rack.Release, error)
@@ -189,6 +191,32 @@ func (p *Promotions) Settle(ctx context.Context, app string) error {
 	}
 	_, err = p.carry(ctx, a)
 	return err
+}
+
+// SettleAll carries every app's promotion under way as far as it goes:
+// the sweep, which repairs what a lost event left. An app that fails is
+// named in the error and does not hold the others back.
+func (p *Promotions) SettleAll(ctx context.Context) error {
+	page := rack.Page{Limit: rack.MaxPageLimit}
+	var errs []error
+	for {
+		apps, next, err := p.store.ListApps(ctx, page)
+		if err != nil {
+			return errors.Join(append(errs, fmt.Errorf("settle promotions: %w", err))...)
+		}
+		for _, a := range apps {
+			if !a.Promotion.Active() {
+				continue
+			}
+			if _, err := p.carry(ctx, a); err != nil && !rack.IsCode(err, rack.ENOTFOUND) {
+				errs = append(errs, fmt.Errorf("promotion of app %s: %w", a.Name, err))
+			}
+		}
+		if next == "" {
+			return errors.Join(errs...)
+		}
+		page.Cursor = next
+	}
 }
 
 // carry moves a's promotion on by the steps it is ready for, and returns

@@ -38,6 +38,15 @@ type Env struct {
 	// BuildRetention is how many builds an app keeps; 0 when unset or
 	// not a positive number (the use cases' default then).
 	BuildRetention int
+	// What app stacks take from the rack: its network, capacity and
+	// router settings.
+	VPC              string
+	Subnets          []string
+	CapacityProvider string
+	Fargate          bool
+	Certificate      string
+	AppDomain        string
+	AppStackRole     string
 }
 
 // ReadEnv reads an Env. Every variable in required must be set; the
@@ -58,6 +67,14 @@ func ReadEnv(getenv func(string) string, required ...string) (Env, error) {
 		Bucket:         getenv(names.EnvBucket),
 		Registry:       getenv(names.EnvRegistry),
 		BuildLogs:      getenv(names.EnvBuildLogs),
+	}
+	e.VPC, e.CapacityProvider = getenv(names.EnvVPC), getenv(names.EnvCapacityProvider)
+	e.Fargate = getenv(names.EnvFargate) == "Yes"
+	e.Certificate, e.AppDomain, e.AppStackRole = getenv(names.EnvCertificate), getenv(names.EnvAppDomain), getenv(names.EnvAppStackRole)
+	for _, s := range strings.Split(getenv(names.EnvSubnets), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			e.Subnets = append(e.Subnets, s)
+		}
 	}
 	if n, err := strconv.Atoi(getenv(names.EnvBuildRetention)); err == nil && n > 0 {
 		e.BuildRetention = n

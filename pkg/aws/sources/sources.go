@@ -4,6 +4,7 @@
 package sources
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,18 +23,34 @@ import (
 // API is the part of the S3 client the store reads with.
 type API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
 // Store is the sources kept in one bucket; it satisfies service.Sources.
+// It keeps the templates of app stack updates too large to send in the
+// call.
 type Store struct {
 	api     API
 	presign *s3.PresignClient
 	bucket  string
+	region  string
 }
 
 // New returns the sources kept in bucket.
 func New(client *s3.Client, bucket string) *Store {
-	return &Store{api: client, presign: s3.NewPresignClient(client), bucket: bucket}
+	return &Store{api: client, presign: s3.NewPresignClient(client), bucket: bucket, region: client.Options().Region}
+}
+
+// PutTemplate stores a template at key and returns the URL CloudFormation
+// reads it from: path-style, which AWS and emulators both take.
+func (s *Store) PutTemplate(ctx context.Context, key string, body []byte) (string, error) {
+	_, err := s.api.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(key), Body: bytes.NewReader(body), ContentType: aws.String("application/json"),
+	})
+	if err != nil {
+		return "", fmt.Errorf("keep template %s: %w", key, err)
+	}
+	return "https://s3." + s.region + ".amazonaws.com/" + s.bucket + "/" + key, nil
 }
 
 // UploadURL returns a URL that takes one PUT of key's content until ttl

@@ -15,6 +15,7 @@ package stacks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -36,20 +37,30 @@ type Apps interface {
 	ReconcileApps(ctx context.Context) error
 }
 
+// Promotions are what the handler carries on; *service.Promotions
+// satisfies it.
+type Promotions interface {
+	// Settle carries app's promotion, if it has one, as far as it goes.
+	Settle(ctx context.Context, app string) error
+	// SettleAll carries every promotion under way as far as it goes.
+	SettleAll(ctx context.Context) error
+}
+
 // Handler applies stack status events to the apps of one rack.
 type Handler struct {
-	rack string
-	apps Apps
-	log  *slog.Logger
+	rack       string
+	apps       Apps
+	promotions Promotions
+	log        *slog.Logger
 }
 
 // New returns a Handler for the app stacks of the named rack. A nil log
 // discards.
-func New(rack string, apps Apps, log *slog.Logger) *Handler {
+func New(rack string, apps Apps, promotions Promotions, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{rack: rack, apps: apps, log: log}
+	return &Handler{rack: rack, apps: apps, promotions: promotions, log: log}
 }
 
 // Handle applies one event. It ignores events that are not about one of
@@ -59,8 +70,9 @@ func New(rack string, apps Apps, log *slog.Logger) *Handler {
 func (h *Handler) Handle(ctx context.Context, ev awsevents.CloudWatchEvent) error {
 	log := h.log.With("event", ev.ID)
 	if ev.Source == events.ScheduledEventSource && ev.DetailType == events.ScheduledEventDetailType {
-		// The sweep: whatever events were lost, apps catch up here.
-		return h.apps.ReconcileApps(ctx)
+		// The sweep: whatever events were lost, apps and their
+		// promotions catch up here.
+		return errors.Join(h.apps.ReconcileApps(ctx), h.promotions.SettleAll(ctx))
 	}
 	if ev.Source != events.CloudFormationEventSource || ev.DetailType != events.CloudFormationStackStatusChangeDetailType {
 		log.DebugContext(ctx, "ignored: not a stack status change", "source", ev.Source, "detail-type", ev.DetailType)
@@ -91,6 +103,11 @@ func (h *Handler) Handle(ctx context.Context, ev awsevents.CloudWatchEvent) erro
 			return nil
 		}
 		_, err = h.apps.ApplyStackStatus(ctx, app, next, detail.StatusDetails.StatusReason)
+		if err == nil {
+			// The end of a stack update may be the end of a promotion:
+			// its own events say whether it is.
+			err = h.promotions.Settle(ctx, app)
+		}
 	}
 	switch {
 	case rack.IsCode(err, rack.ENOTFOUND):

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	awsevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/require"
@@ -29,18 +30,25 @@ const (
 )
 
 type world struct {
-	store   *memstore.Store
-	stacks  *fake.Stacks
-	svc     *service.Apps
-	handler *stacks.Handler
+	store      *memstore.Store
+	stacks     *fake.Stacks
+	updates    *fake.Updates
+	svc        *service.Apps
+	promotions *service.Promotions
+	handler    *stacks.Handler
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	store, fakeStacks := memstore.New(nil), fake.NewStacks()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := service.NewApps(service.NewCore(service.CoreConfig{Rack: rackName, Log: log}), store, fakeStacks)
-	return &world{store: store, stacks: fakeStacks, svc: svc, handler: stacks.New(rackName, svc, log)}
+	core := service.NewCore(service.CoreConfig{Rack: rackName, Log: log})
+	svc := service.NewApps(core, store, fakeStacks)
+	updates := fake.NewUpdates(time.Now)
+	updates.Hold = true
+	promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}})
+	return &world{store: store, stacks: fakeStacks, updates: updates, svc: svc, promotions: promotions,
+		handler: stacks.New(rackName, svc, promotions, log)}
 }
 
 // sample reads events/testdata/cloudformation-stack-status-<name>.json.
@@ -382,6 +390,58 @@ func (a apps) AppDeleted(_ context.Context, name string) error { return a.appDel
 
 func (a apps) ReconcileApps(context.Context) error { return errors.New("not expected") }
 
+// settled is promotions with none under way.
+type settled struct{}
+
+func (settled) Settle(context.Context, string) error { return nil }
+func (settled) SettleAll(context.Context) error      { return nil }
+
+// TestTheEndOfAnUpdateEndsItsPromotion: the stack event that ends an
+// update settles the app's promotion, by what the update's own events say.
+func TestTheEndOfAnUpdateEndsItsPromotion(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	w.runningApp(t)
+	const build = "BAAAAAAAAAA"
+	_, err := w.store.CreateBuild(ctx, rack.Build{App: appName, ID: build, Status: rack.BuildComplete, Manifest: "services:\n  worker:\n    build: .\n"})
+	require.NoError(t, err)
+	r, err := w.store.CreateRelease(ctx, rack.Release{App: appName, ID: "RAAAAAAAAAA", Build: build, Status: rack.ReleaseCreated,
+		Manifest: "services:\n  worker:\n    build: .\n"})
+	require.NoError(t, err)
+	r, err = w.promotions.Promote(ctx, appName, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, rack.ReleasePromoting, r.Status)
+
+	require.NoError(t, w.handler.Handle(ctx, sample(t, "update-in-progress")))
+	got, err := w.store.GetRelease(ctx, appName, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, rack.ReleasePromoting, got.Status, "still in progress")
+
+	w.updates.Finish(r.Token, rack.UpdateComplete, "")
+	require.NoError(t, w.handler.Handle(ctx, sample(t, "update-complete")))
+	got, err = w.store.GetRelease(ctx, appName, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, rack.ReleaseActive, got.Status)
+	a, err := w.store.GetApp(ctx, appName)
+	require.NoError(t, err)
+	require.Equal(t, r.ID, a.Release)
+	require.Equal(t, rack.AppRunning, a.Status)
+	require.False(t, a.Promotion.Active())
+
+	// A promotion whose event was lost is settled by the sweep.
+	r2, err := w.store.CreateRelease(ctx, rack.Release{App: appName, ID: "RBBBBBBBBBB", Parent: r.ID, Build: build, Status: rack.ReleaseCreated,
+		Manifest: "services:\n  worker:\n    build: .\n    command: sleep 1\n"})
+	require.NoError(t, err)
+	r2, err = w.promotions.Promote(ctx, appName, r2.ID)
+	require.NoError(t, err)
+	w.updates.Finish(r2.Token, rack.UpdateRolledBack, "WorkerService: it failed")
+	require.NoError(t, w.handler.Handle(ctx, readEvent(t, "../../../events/testdata/scheduled-event.json")))
+	got, err = w.store.GetRelease(ctx, appName, r2.ID)
+	require.NoError(t, err)
+	require.Equal(t, rack.ReleaseFailed, got.Status)
+	require.Equal(t, "WorkerService: it failed", got.Reason)
+}
+
 func TestPassesTheAppStatusAndReason(t *testing.T) {
 	var got []string
 	h := stacks.New(rackName, apps{
@@ -389,7 +449,7 @@ func TestPassesTheAppStatusAndReason(t *testing.T) {
 			got = append(got, name, string(status), reason)
 			return rack.App{Name: name, Status: status}, nil
 		},
-	}, nil)
+	}, settled{}, nil)
 	require.NoError(t, h.Handle(t.Context(), sample(t, "update-in-progress")))
 	require.Equal(t, []string{appName, string(rack.AppUpdating), "User Initiated"}, got)
 }
@@ -399,7 +459,7 @@ func TestStoreErrorsAreReturnedForARetry(t *testing.T) {
 	h := stacks.New(rackName, apps{
 		applyStackStatus: func(string, rack.AppStatus, string) (rack.App, error) { return rack.App{}, unavailable },
 		appDeleted:       func(string) error { return unavailable },
-	}, nil)
+	}, settled{}, nil)
 	for _, name := range []string{"create-complete", "delete-complete"} {
 		t.Run(name, func(t *testing.T) {
 			err := h.Handle(t.Context(), sample(t, name))

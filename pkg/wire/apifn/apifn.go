@@ -27,6 +27,7 @@ import (
 	"github.com/rackhq/rack/pkg/service"
 	"github.com/rackhq/rack/pkg/wire"
 	"github.com/rackhq/rack/pkg/wire/core"
+	"github.com/rackhq/rack/pkg/wire/deploy"
 )
 
 // Handler is what API Gateway (HTTP API, payload format 2.0) invokes.
@@ -68,11 +69,12 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 			Registry:  env.Registry,
 			Retention: env.BuildRetention,
 		}),
-		Releases: releases,
-		System:   service.NewStackSystem(env.System(cfg.Region), own),
-		Auth:     auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
-		Log:      logger,
-		Version:  env.Version,
+		Releases:   releases,
+		Promotions: deploy.Promotions(env, cfg, uses, store, sealer),
+		System:     service.NewStackSystem(env.System(cfg.Region), own),
+		Auth:       auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
+		Log:        logger,
+		Version:    env.Version,
 	})
 }
 
