@@ -45,6 +45,8 @@ type RackLayout interface {
 	// asked for. ready is false while a balancer is being made: the
 	// promotion waits for it.
 	StackRack(ctx context.Context, external, internal bool) (r appstack.Rack, ready bool, err error)
+	// RemoveRouter starts removing the rack's balancers, if it has them.
+	RemoveRouter(ctx context.Context) error
 }
 
 // PromoteStore is what Promotions keeps and reads.
@@ -195,28 +197,70 @@ func (p *Promotions) Settle(ctx context.Context, app string) error {
 
 // SettleAll carries every app's promotion under way as far as it goes:
 // the sweep, which repairs what a lost event left. An app that fails is
-// named in the error and does not hold the others back.
+// named in the error and does not hold the others back. Then, when no app
+// is being deployed and no app's active release has a service with a
+// port, the rack's balancers go: a rack without web services pays nothing
+// for them.
 func (p *Promotions) SettleAll(ctx context.Context) error {
-	page := rack.Page{Limit: rack.MaxPageLimit}
 	var errs []error
-	for {
-		apps, next, err := p.store.ListApps(ctx, page)
-		if err != nil {
-			return errors.Join(append(errs, fmt.Errorf("settle promotions: %w", err))...)
-		}
-		for _, a := range apps {
-			if !a.Promotion.Active() {
-				continue
-			}
+	needed := false
+	err := p.eachApp(ctx, func(a rack.App) {
+		if a.Promotion.Active() {
+			needed = true
 			if _, err := p.carry(ctx, a); err != nil && !rack.IsCode(err, rack.ENOTFOUND) {
 				errs = append(errs, fmt.Errorf("promotion of app %s: %w", a.Name, err))
 			}
+			return
+		}
+		if !needed && a.Release != "" {
+			needed = p.needsRouter(ctx, a)
+		}
+	})
+	if err != nil || needed || len(errs) > 0 {
+		return errors.Join(append(errs, err)...)
+	}
+	// Read once more just before: a promotion claimed since the first
+	// read keeps the balancers. (One claimed in the moment between this
+	// read and the removal finds them going, waits, and has them made
+	// again.)
+	err = p.eachApp(ctx, func(a rack.App) { needed = needed || a.Promotion.Active() })
+	if err != nil || needed {
+		return err
+	}
+	return p.ports.Layout.RemoveRouter(ctx)
+}
+
+// eachApp calls f with every app.
+func (p *Promotions) eachApp(ctx context.Context, f func(rack.App)) error {
+	page := rack.Page{Limit: rack.MaxPageLimit}
+	for {
+		apps, next, err := p.store.ListApps(ctx, page)
+		if err != nil {
+			return fmt.Errorf("list apps: %w", err)
+		}
+		for _, a := range apps {
+			f(a)
 		}
 		if next == "" {
-			return errors.Join(errs...)
+			return nil
 		}
 		page.Cursor = next
 	}
+}
+
+// needsRouter reports whether a's active release has a service behind a
+// balancer; when that cannot be told, it says yes.
+func (p *Promotions) needsRouter(ctx context.Context, a rack.App) bool {
+	r, err := p.store.GetRelease(ctx, a.Name, a.Release)
+	if err != nil {
+		return !rack.IsCode(err, rack.ENOTFOUND)
+	}
+	m, _, err := p.load(ctx, r)
+	if err != nil {
+		return true
+	}
+	external, internal := appstack.NeedsRouter(m)
+	return external || internal
 }
 
 // carry moves a's promotion on by the steps it is ready for, and returns

@@ -328,3 +328,29 @@ func TestPromotionNeverStarted(t *testing.T) {
 	require.Equal(t, "the stack update never started", failed.Reason)
 	require.False(t, w.app(t).Promotion.Active())
 }
+
+func TestTheRouterGoesWhenNoAppNeedsIt(t *testing.T) {
+	ctx := context.Background()
+	w := newPromoteWorld(t)
+	require.NoError(t, w.promotions.SettleAll(ctx))
+	require.Equal(t, 1, w.layout.Removed, "no app has a port")
+
+	web := w.release(t, webManifest, rack.Environment{"SECRET": "a"})
+	_, err := w.promotions.Promote(ctx, "web", web.ID)
+	require.NoError(t, err)
+	require.NoError(t, w.promotions.SettleAll(ctx))
+	require.Equal(t, 1, w.layout.Removed, "the active release has a port")
+
+	w.updates.Hold = true
+	worker := w.release(t, "services:\n  worker:\n    build: .\n", rack.Environment{})
+	worker, err = w.promotions.Promote(ctx, "web", worker.ID)
+	require.NoError(t, err)
+	require.NoError(t, w.promotions.SettleAll(ctx))
+	require.Equal(t, 1, w.layout.Removed, "a promotion is under way")
+
+	w.updates.Finish(worker.Token, rack.UpdateComplete, "")
+	require.NoError(t, w.promotions.SettleAll(ctx))
+	require.Equal(t, rack.ReleaseActive, w.get(t, worker.ID).Status)
+	require.NoError(t, w.promotions.SettleAll(ctx))
+	require.Equal(t, 2, w.layout.Removed, "no app needs a balancer any more")
+}

@@ -199,6 +199,8 @@ type Layout struct {
 	Building bool
 	// Asked records the balancers asked for.
 	Asked [][2]bool
+	// Removed counts RemoveRouter calls.
+	Removed int
 }
 
 var _ service.RackLayout = (*Layout)(nil)
@@ -216,6 +218,15 @@ func (l *Layout) StackRack(_ context.Context, external, internal bool) (appstack
 		r.Router = &appstack.Router{HTTP: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/dev/1/80", SecurityGroup: "sg-router"}
 	}
 	return r, true, nil
+}
+
+// RemoveRouter records the removal; the next StackRack that needs a
+// balancer finds it being made again.
+func (l *Layout) RemoveRouter(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Removed++
+	return nil
 }
 
 // SetBuilding says whether the balancer is still being made.
