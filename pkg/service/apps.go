@@ -17,11 +17,32 @@ type Apps struct {
 	*Core
 	store  rack.AppStore
 	stacks Stacks
+	env    EnvRemover
+}
+
+// EnvRemover removes what an app's environment left outside the store.
+type EnvRemover interface {
+	// DeleteEnv removes every environment value kept for app.
+	DeleteEnv(ctx context.Context, app string) error
+}
+
+// AppsOption changes how Apps work.
+type AppsOption func(*Apps)
+
+// RemovingEnv has a deleted app's environment values removed with it,
+// before its record goes (so a failure leaves the app deleting, for the
+// next event or sweep to try again).
+func RemovingEnv(env EnvRemover) AppsOption {
+	return func(a *Apps) { a.env = env }
 }
 
 // NewApps returns the apps use cases.
-func NewApps(core *Core, store rack.AppStore, stacks Stacks) *Apps {
-	return &Apps{Core: core, store: store, stacks: stacks}
+func NewApps(core *Core, store rack.AppStore, stacks Stacks, opts ...AppsOption) *Apps {
+	a := &Apps{Core: core, store: store, stacks: stacks}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }
 
 // CreateApp records a new app as creating and starts creating its stack.
@@ -134,6 +155,11 @@ func (s *Apps) AppDeleted(ctx context.Context, name string) error {
 	if app.Status != rack.AppDeleting {
 		s.log.WarnContext(ctx, "stack gone but app not deleting; kept", "app", name, "status", app.Status)
 		return nil
+	}
+	if s.env != nil {
+		if err := s.env.DeleteEnv(ctx, name); err != nil {
+			return fmt.Errorf("delete app %s: %w", name, err)
+		}
 	}
 	err = s.store.DeleteApp(ctx, name)
 	if rack.IsCode(err, rack.ENOTFOUND) {

@@ -354,3 +354,20 @@ func TestTheRouterGoesWhenNoAppNeedsIt(t *testing.T) {
 	require.NoError(t, w.promotions.SettleAll(ctx))
 	require.Equal(t, 2, w.layout.Removed, "no app needs a balancer any more")
 }
+
+func TestDeletingAnAppRemovesItsEnvironment(t *testing.T) {
+	ctx := context.Background()
+	w := newPromoteWorld(t)
+	apps := service.NewApps(service.NewCore(service.CoreConfig{Rack: "dev", Now: w.clock.Now}), w.store, w.stacks, service.RemovingEnv(w.values))
+	r := w.release(t, webManifest, rack.Environment{"SECRET": "a"})
+	_, err := w.promotions.Promote(ctx, "web", r.ID)
+	require.NoError(t, err)
+	require.Len(t, w.values.Values(), 1)
+	_, err = apps.DeleteApp(ctx, "web")
+	require.NoError(t, err)
+	w.stacks.Settle()
+	require.NoError(t, apps.ReconcileApps(ctx))
+	_, err = w.store.GetApp(ctx, "web")
+	requireCode(t, rack.ENOTFOUND, err)
+	require.Empty(t, w.values.Values(), "the app's values went with it")
+}

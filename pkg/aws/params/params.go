@@ -111,9 +111,9 @@ func (v *Values) kept(ctx context.Context, app string) (map[string]map[string]st
 	}
 }
 
-// DeleteApp removes every value kept for app: what deleting the app
+// DeleteEnv removes every value kept for app: what deleting the app
 // leaves of its environment.
-func (v *Values) DeleteApp(ctx context.Context, app string) error {
+func (v *Values) DeleteEnv(ctx context.Context, app string) error {
 	path := names.EnvParameterPath(v.rack, app)
 	in := &ssm.GetParametersByPathInput{Path: aws.String(path), Recursive: aws.Bool(true)}
 	var all []string

@@ -16,7 +16,10 @@ import (
 	"github.com/rackhq/rack/pkg/testkit/emulatortest"
 )
 
-var _ service.EnvValues = (*Values)(nil)
+var (
+	_ service.EnvValues  = (*Values)(nil)
+	_ service.EnvRemover = (*Values)(nil)
+)
 
 // TestValuesOnEmulator keeps two releases' environments: values are
 // SecureStrings, an unchanged value is shared, an empty one is not kept,
@@ -26,7 +29,7 @@ func TestValuesOnEmulator(t *testing.T) {
 	rackName := emulatortest.Name("p")
 	values := New(client, rackName)
 	ctx := context.Background()
-	t.Cleanup(func() { _ = values.DeleteApp(context.Background(), "web") })
+	t.Cleanup(func() { _ = values.DeleteEnv(context.Background(), "web") })
 
 	one, err := values.StoreEnv(ctx, "web", "RONE", rack.Environment{"A": "1", "B": "two\nlines=x", "EMPTY": ""})
 	require.NoError(t, err)
@@ -57,10 +60,10 @@ func TestValuesOnEmulator(t *testing.T) {
 	// Another app's values are its own.
 	other, err := values.StoreEnv(ctx, "webby", "RONE", rack.Environment{"A": "1"})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = values.DeleteApp(context.Background(), "webby") })
+	t.Cleanup(func() { _ = values.DeleteEnv(context.Background(), "webby") })
 	require.NotEqual(t, one["A"], other["A"])
 
-	require.NoError(t, values.DeleteApp(ctx, "web"))
+	require.NoError(t, values.DeleteEnv(ctx, "web"))
 	left, err := client.GetParametersByPath(ctx, &ssm.GetParametersByPathInput{Path: aws.String(names.EnvParameterPath(rackName, "web")), Recursive: aws.Bool(true)})
 	require.NoError(t, err)
 	require.Empty(t, left.Parameters)

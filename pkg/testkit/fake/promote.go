@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -184,6 +185,18 @@ func (e *EnvValues) StoreEnv(_ context.Context, app, release string, env rack.En
 		}
 	}
 	return refs, nil
+}
+
+// DeleteEnv forgets app's values.
+func (e *EnvValues) DeleteEnv(_ context.Context, app string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for ref := range e.values {
+		if strings.HasPrefix(ref, "/"+app+"/") {
+			delete(e.values, ref)
+		}
+	}
+	return nil
 }
 
 // Values are the values kept, by reference.

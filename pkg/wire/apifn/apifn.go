@@ -60,7 +60,7 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	// AWS's: a custom endpoint has no bucket host names.
 	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
 	return api.New(api.Config{
-		Apps: service.NewApps(uses, store, cfn.New(stacks, env.Rack)),
+		Apps: service.NewApps(uses, store, cfn.New(stacks, env.Rack), service.RemovingEnv(deploy.Env(env, cfg))),
 		Builds: service.NewBuilds(uses, store, service.BuildPorts{
 			Sources:   sources.New(objects, env.Bucket),
 			Builder:   codebuild.New(cbapi.NewFromConfig(cfg), env.Builder, env.BuildLogs),

@@ -33,7 +33,12 @@ func Promotions(env wire.Env, cfg aws.Config, uses *service.Core, store *dynamo.
 	}
 	return service.NewPromotions(uses, store, sealer, service.PromotePorts{
 		Stacks: cfn.NewUpdates(stacks, env.Rack, sources.New(objects, env.Bucket), env.AppStackRole),
-		Env:    params.New(ssm.NewFromConfig(cfg), env.Rack),
+		Env:    Env(env, cfg),
 		Layout: cfn.NewLayout(stacks, layout, env.Certificate, env.AppStackRole),
 	})
+}
+
+// Env is where the rack keeps its apps' environment values.
+func Env(env wire.Env, cfg aws.Config) *params.Values {
+	return params.New(ssm.NewFromConfig(cfg), env.Rack)
 }

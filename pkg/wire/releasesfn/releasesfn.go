@@ -31,7 +31,7 @@ var Function = wire.Function[Handler]{
 	Required: []string{names.EnvRack, names.EnvTable, names.EnvKey},
 	Build: func(env wire.Env, cfg aws.Config, log *slog.Logger) (Handler, error) {
 		uses, store := core.New(env, cfg, log), core.Store(env, cfg)
-		apps := service.NewApps(uses, store, cfn.New(cloudformation.NewFromConfig(cfg), env.Rack))
+		apps := service.NewApps(uses, store, cfn.New(cloudformation.NewFromConfig(cfg), env.Rack), service.RemovingEnv(deploy.Env(env, cfg)))
 		promotions := deploy.Promotions(env, cfg, uses, store, kms.New(kmsapi.NewFromConfig(cfg), env.Key))
 		return stacks.New(env.Rack, apps, promotions, log).Handle, nil
 	},
