@@ -11,12 +11,14 @@ import (
 	"github.com/rackhq/rack/pkg/names"
 )
 
-// Template is the template of an app's stack. It is compiled in, so the
-// binary that creates a stack always carries the template it was tested
-// with.
+// CreateTemplate is the template an app's stack is created with, before
+// any release: the repository and the log group (Render keeps both, with
+// the same ids, properties and parameters, so no update replaces them).
+// It is compiled in, so the binary that creates a stack always carries the
+// template it was tested with.
 //
 //go:embed templates/app.json
-var Template string
+var CreateTemplate string
 
 // The template's parameters that the rack sets.
 const (
