@@ -1,8 +1,9 @@
 // Package appstack is what an app's CloudFormation stack is made of and
 // what its states mean: the template the rack creates it from, the
-// parameters it sets, and the app status each stack status stands for. It
+// parameters it sets, the template a promote renders from a manifest and a
+// release (Render), and the app status each stack status stands for. It
 // calls no AWS API; the CloudFormation adapter (pkg/aws/cfn) and the stack
-// event trigger both read it.
+// event trigger both read it. docs/app-stack.md describes the stacks.
 package appstack
 
 import (
