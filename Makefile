@@ -58,9 +58,10 @@ cdk:
 	cd infra && npm ci --no-audit --no-fund --silent
 	infra/node_modules/.bin/cdk $(ARGS)
 
-## fixtures: regenerate infra/testdata/rack.template.json; review its diff
+## fixtures: regenerate the golden templates (infra/testdata/rack.template.json, pkg/appstack/testdata/*.json); review their diff
 fixtures:
 	cd infra && UPDATE_GOLDEN=1 go test -count=1 -run TestGolden .
+	UPDATE_GOLDEN=1 go test -count=1 -run TestGolden ./pkg/appstack
 
 ## clean: remove build output and stop the emulators this checkout started
 clean:

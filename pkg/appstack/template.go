@@ -1,8 +1,9 @@
 // Package appstack is what an app's CloudFormation stack is made of and
 // what its states mean: the template the rack creates it from, the
-// parameters it sets, and the app status each stack status stands for. It
+// parameters it sets, the template a promote renders from a manifest and a
+// release (Render), and the app status each stack status stands for. It
 // calls no AWS API; the CloudFormation adapter (pkg/aws/cfn) and the stack
-// event trigger both read it.
+// event trigger both read it. docs/app-stack.md describes the stacks.
 package appstack
 
 import (
@@ -11,12 +12,14 @@ import (
 	"github.com/rackhq/rack/pkg/names"
 )
 
-// Template is the template of an app's stack. It is compiled in, so the
-// binary that creates a stack always carries the template it was tested
-// with.
+// CreateTemplate is the template an app's stack is created with, before
+// any release: the repository and the log group (Render keeps both, with
+// the same ids, properties and parameters, so no update replaces them).
+// It is compiled in, so the binary that creates a stack always carries the
+// template it was tested with.
 //
 //go:embed templates/app.json
-var Template string
+var CreateTemplate string
 
 // The template's parameters that the rack sets.
 const (

@@ -32,7 +32,7 @@ type template struct {
 func parseAppTemplate(t *testing.T) template {
 	t.Helper()
 	var tpl template
-	require.NoError(t, json.Unmarshal([]byte(appstack.Template), &tpl), "the app template is not JSON")
+	require.NoError(t, json.Unmarshal([]byte(appstack.CreateTemplate), &tpl), "the app template is not JSON")
 	return tpl
 }
 

@@ -46,6 +46,9 @@ func options(t *testing.T, example string) buildspec.Options {
 	case "nested":
 		o.Dir = "app"
 		o.NoCache = true
+	case "image-web", "two-built":
+	case "scaled", "timers":
+		o.Previous = previous
 	default:
 		t.Fatalf("no options for example %s: add its case", example)
 	}

@@ -274,6 +274,35 @@ func TestRunExamples(t *testing.T) {
 			call("docker", "push", repository("nested")+":web."+build),
 			call("docker", "push", repository("nested")+":worker."+build),
 		}},
+		"image-web": {calls: [][]string{
+			call("docker", "pull", "nginx"),
+			call("docker", "tag", "nginx", repository("image-web")+":web."+build),
+			call("docker", "push", repository("image-web")+":web."+build),
+		}},
+		"scaled": {calls: [][]string{
+			call("docker", "pull", repository("scaled")+":admin."+previous),
+			call("docker", "build", "--cache-from", repository("scaled")+":admin."+previous, "--build-arg", inline,
+				"-t", repository("scaled")+":admin."+build, "-f", "source/Dockerfile", "source"),
+			call("docker", "tag", repository("scaled")+":admin."+build, repository("scaled")+":api."+build),
+			call("docker", "tag", repository("scaled")+":admin."+build, repository("scaled")+":web."+build),
+			call("docker", "push", repository("scaled")+":admin."+build),
+			call("docker", "push", repository("scaled")+":api."+build),
+			call("docker", "push", repository("scaled")+":web."+build),
+		}},
+		"timers": {calls: [][]string{
+			call("docker", "pull", repository("timers")+":jobs."+previous),
+			call("docker", "build", "--cache-from", repository("timers")+":jobs."+previous, "--build-arg", inline,
+				"-t", repository("timers")+":jobs."+build, "-f", "source/Dockerfile", "source"),
+			call("docker", "push", repository("timers")+":jobs."+build),
+		}},
+		"two-built": {calls: [][]string{
+			call("docker", "build", "--build-arg", inline, "-t", repository("two-built")+":web."+build,
+				"-f", "source/Dockerfile", "source"),
+			call("docker", "build", "--build-arg", inline, "-t", repository("two-built")+":worker."+build,
+				"-f", "source/worker/Dockerfile", "source/worker"),
+			call("docker", "push", repository("two-built")+":web."+build),
+			call("docker", "push", repository("two-built")+":worker."+build),
+		}},
 	}
 	for _, example := range examples.Names() {
 		t.Run(example, func(t *testing.T) {

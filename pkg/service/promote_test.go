@@ -80,7 +80,7 @@ func TestPromoteMakesTheReleaseActive(t *testing.T) {
 	require.False(t, a.Promotion.Active(), "the app is free again")
 	require.Equal(t, 1, w.updates.Calls("web"))
 	require.NotContains(t, w.updates.Template("web"), "hunter2", "values go by reference only")
-	require.Equal(t, map[string]string{"/web/SECRET/" + r1.ID: "hunter2"}, w.values.Values(), "the empty value is not kept")
+	require.Equal(t, map[string]string{"/dev/apps/web/env/SECRET/" + r1.ID: "hunter2"}, w.values.Values(), "the empty value is not kept")
 	require.Contains(t, w.events.Actions(), events.ActionReleasePromote+" "+events.StatusSuccess)
 
 	// A new release with the same value shares it; the one before is

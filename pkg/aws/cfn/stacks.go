@@ -60,7 +60,7 @@ func (s *Stacks) CreateAppStack(ctx context.Context, app string) error {
 	name := names.AppStack(s.rack, app)
 	_, err := s.cfn.CreateStack(ctx, &cloudformation.CreateStackInput{
 		StackName:    aws.String(name),
-		TemplateBody: aws.String(appstack.Template),
+		TemplateBody: aws.String(appstack.CreateTemplate),
 		Parameters:   parameters(appstack.Parameters(s.rack, app)),
 		Tags:         tags(names.AppStackTags(s.rack, app)),
 	})

@@ -109,7 +109,7 @@ func TestCreateAppStack(t *testing.T) {
 	require.Len(t, f.creates, 1)
 	in := f.creates[0]
 	require.Equal(t, "prod-App-web", aws.ToString(in.StackName))
-	require.Equal(t, appstack.Template, aws.ToString(in.TemplateBody))
+	require.Equal(t, appstack.CreateTemplate, aws.ToString(in.TemplateBody))
 	require.Equal(t, []types.Parameter{
 		{ParameterKey: aws.String("LogGroupName"), ParameterValue: aws.String("/convox/prod/web")},
 		{ParameterKey: aws.String("RepositoryName"), ParameterValue: aws.String("prod/web")},

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/rackhq/rack/pkg/appstack"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 )
@@ -31,10 +32,6 @@ type Templates interface {
 	PutTemplate(ctx context.Context, key string, body []byte) (string, error)
 }
 
-// MaxTemplateBody is the largest template UpdateStack takes in the call;
-// a larger one goes by URL (up to 1 MB).
-const MaxTemplateBody = 51200
-
 // Updates updates the app stacks of one rack to what releases say, and
 // reads how each update went from its events: every event of an update
 // carries the update's token.
@@ -46,7 +43,7 @@ type Updates struct {
 }
 
 // NewUpdates returns the updates of rack's app stacks. templates keeps
-// templates over MaxTemplateBody; role, when set, is the role
+// templates over appstack.MaxBodySize; role, when set, is the role
 // CloudFormation updates the stacks with.
 func NewUpdates(client UpdateAPI, rack string, templates Templates, role string) *Updates {
 	return &Updates{Stacks: New(client, rack), cfn: client, templates: templates, role: role}
@@ -76,9 +73,9 @@ func (u *Updates) UpdateAppStack(ctx context.Context, app string, template []byt
 	if u.role != "" {
 		in.RoleARN = aws.String(u.role)
 	}
-	if len(template) > MaxTemplateBody {
+	if len(template) > appstack.MaxBodySize {
 		if u.templates == nil {
-			return false, fmt.Errorf("update stack %s: the template is %d bytes, over %d, and there is nowhere to upload it", aws.ToString(stack.StackName), len(template), MaxTemplateBody)
+			return false, fmt.Errorf("update stack %s: the template is %d bytes, over %d, and there is nowhere to upload it", aws.ToString(stack.StackName), len(template), appstack.MaxBodySize)
 		}
 		url, err := u.templates.PutTemplate(ctx, "templates/"+app+"/"+token+".json", template)
 		if err != nil {

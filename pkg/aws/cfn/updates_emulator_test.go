@@ -20,7 +20,7 @@ import (
 func withResources(t *testing.T, resources map[string]any) []byte {
 	t.Helper()
 	var tpl map[string]any
-	require.NoError(t, json.Unmarshal([]byte(appstack.Template), &tpl))
+	require.NoError(t, json.Unmarshal([]byte(appstack.CreateTemplate), &tpl))
 	for k, v := range resources {
 		tpl["Resources"].(map[string]any)[k] = v
 	}

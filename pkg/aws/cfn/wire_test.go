@@ -109,7 +109,7 @@ func TestWireCreateAlreadyExists(t *testing.T) {
 	require.Len(t, *forms, 2)
 	form := (*forms)[0]
 	require.Equal(t, "prod-App-web", form.Get("StackName"))
-	require.Equal(t, appstack.Template, form.Get("TemplateBody"))
+	require.Equal(t, appstack.CreateTemplate, form.Get("TemplateBody"))
 	require.Equal(t, appstack.ParamLogGroupName, form.Get("Parameters.member.1.ParameterKey"))
 	require.Equal(t, "/convox/prod/web", form.Get("Parameters.member.1.ParameterValue"))
 	require.Equal(t, "Type", form.Get("Tags.member.3.Key"))

@@ -8,6 +8,14 @@
 //     services, and a timer
 //   - nested: the manifest is in app/, not at the source's root; one build
 //     reaches back to the root
+//   - image-web: nginx as it is, on port 80; nothing is built
+//   - scaled: autoscaled services with cpu, memory, requests and custom
+//     targets, two domains, an internal service, one both internal and
+//     external, a singleton, a link, policies
+//   - timers: a worker with no port (an app that needs no router) and
+//     timers on it, with schedules in cron's and EventBridge's forms
+//   - two-built: two built services, web with a port and worker, and a
+//     timer on worker
 package examples
 
 import (
@@ -18,7 +26,7 @@ import (
 )
 
 // names lists the examples, in name order.
-var names = []string{"build-options", "image", "nested", "web-worker"}
+var names = []string{"build-options", "image", "image-web", "nested", "scaled", "timers", "two-built", "web-worker"}
 
 // manifests says where an example's manifest is, when it is not
 // convox.yml at its root.

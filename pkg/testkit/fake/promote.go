@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rackhq/rack/pkg/appstack"
+	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 	"github.com/rackhq/rack/pkg/service"
 )
@@ -161,8 +162,9 @@ var _ service.EnvValues = (*EnvValues)(nil)
 // NewEnvValues returns EnvValues with none kept.
 func NewEnvValues() *EnvValues { return &EnvValues{values: map[string]string{}} }
 
-// StoreEnv keeps each non-empty value under /<app>/<name>/<release>, unless
-// the same value of the same name is kept already.
+// StoreEnv keeps each non-empty value under the name the rack gives it
+// (rack "dev", as Layout's), unless the same value of the same name is
+// kept already.
 func (e *EnvValues) StoreEnv(_ context.Context, app, release string, env rack.Environment) (map[string]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -173,7 +175,7 @@ func (e *EnvValues) StoreEnv(_ context.Context, app, release string, env rack.En
 			refs[k] = ""
 			continue
 		}
-		prefix := "/" + app + "/" + k + "/"
+		prefix := names.EnvParameterPath(LayoutRack, app) + k + "/"
 		for ref, kept := range e.values {
 			if kept == v && len(ref) > len(prefix) && ref[:len(prefix)] == prefix {
 				refs[k] = ref
@@ -192,7 +194,7 @@ func (e *EnvValues) DeleteEnv(_ context.Context, app string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for ref := range e.values {
-		if strings.HasPrefix(ref, "/"+app+"/") {
+		if strings.HasPrefix(ref, names.EnvParameterPath(LayoutRack, app)) {
 			delete(e.values, ref)
 		}
 	}
@@ -205,6 +207,9 @@ func (e *EnvValues) Values() map[string]string {
 	defer e.mu.Unlock()
 	return maps.Clone(e.values)
 }
+
+// LayoutRack is the name of the rack Layout describes.
+const LayoutRack = "dev"
 
 // Layout is a rack whose balancer is ready unless Building is set.
 type Layout struct {
@@ -226,7 +231,7 @@ func (l *Layout) StackRack(_ context.Context, external, internal bool) (appstack
 	if (external || internal) && l.Building {
 		return appstack.Rack{}, false, nil
 	}
-	r := appstack.Rack{Name: "dev", Cluster: "dev-cluster", VPC: "vpc-1", Subnets: []string{"subnet-1", "subnet-2"}, CapacityProvider: "dev-capacity", Domain: "dev.example.org"}
+	r := appstack.Rack{Name: LayoutRack, Cluster: "dev-cluster", VPC: "vpc-1", Subnets: []string{"subnet-1", "subnet-2"}, CapacityProvider: "dev-capacity", Domain: "dev.example.org"}
 	if external || internal {
 		r.Router = &appstack.Router{HTTP: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/dev/1/80", SecurityGroup: "sg-router"}
 	}
