@@ -207,7 +207,9 @@ func (p *Promotions) SettleAll(ctx context.Context) error {
 	err := p.eachApp(ctx, func(a rack.App) {
 		if a.Promotion.Active() {
 			needed = true
-			if _, err := p.carry(ctx, a); err != nil && !rack.IsCode(err, rack.ENOTFOUND) {
+			// A release the rack cannot deploy (EINVALID) has ended its
+			// promotion failed, saying why: nothing to try again.
+			if _, err := p.carry(ctx, a); err != nil && !rack.IsCode(err, rack.ENOTFOUND) && !rack.IsCode(err, rack.EINVALID) {
 				errs = append(errs, fmt.Errorf("promotion of app %s: %w", a.Name, err))
 			}
 			return

@@ -11,8 +11,8 @@
 //	rackdev relay RACK
 //	    on an emulator, which emits no AWS events, hands each new status of
 //	    the rack's app stacks to its releases function, as CloudFormation's
-//	    events would, and a sweep to its builds function every 2 s (make dev
-//	    runs it beside the dev rack)
+//	    events would, and a sweep to its builds and releases functions every
+//	    2 s (make dev runs it beside the dev rack)
 //	rackdev update-rack -name NAME -template FILE -code DIR -arch ARCH -version V
 //	    updates a rack to a source tree's build with AWS credentials, as make
 //	    dev does on a re-run (a user runs convox rack update, through the
@@ -143,12 +143,14 @@ func relay(args []string) error {
 		return err
 	}
 	log := slog.New(wire.Logger(os.Stdout, os.Getenv))
-	log.Info("relaying stack events and build sweeps", "rack", args[0])
-	go func() {
-		if err := local.BuildSweeps(ctx, cfg, args[0], 2*time.Second, log); err != nil {
-			log.Error("build sweeps", "error", err.Error())
-		}
-	}()
+	log.Info("relaying stack events, build and release sweeps", "rack", args[0])
+	for _, fn := range []string{"Builds", "Releases"} {
+		go func() {
+			if err := local.Sweeps(ctx, cfg, args[0], fn, 2*time.Second, log); err != nil {
+				log.Error("sweeps", "function", fn, "error", err.Error())
+			}
+		}()
+	}
 	return local.StackEvents(ctx, cfg, args[0], time.Second, log)
 }
 

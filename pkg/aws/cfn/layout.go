@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,6 +85,12 @@ func (l *Layout) StackRack(ctx context.Context, external, internal bool) (appsta
 	out := map[string]string{}
 	for _, o := range stack.Outputs {
 		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	if r.Domain == "" {
+		// Without a domain of the rack's, services' host names are under
+		// the balancer's own: routed by the Host header a client sends
+		// until a wildcard record points a domain there.
+		r.Domain = cmp.Or(out[appstack.RouterOutputHost], out[appstack.RouterOutputInternalHost])
 	}
 	r.Router = &appstack.Router{
 		HTTP:          out[appstack.RouterOutputHTTP],

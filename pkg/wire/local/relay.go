@@ -86,8 +86,18 @@ func rackFunction(ctx context.Context, cfn *cloudformation.Client, rack, prefix 
 // the builds the builder says are done. It returns when ctx ends, or with
 // an error when the function cannot be found.
 func BuildSweeps(ctx context.Context, cfg aws.Config, rack string, interval time.Duration, log *slog.Logger) error {
+	return Sweeps(ctx, cfg, rack, "Builds", interval, log)
+}
+
+// Sweeps plays the one-minute schedule's part, faster, for the rack's
+// function whose logical id starts with prefix ("Builds", "Releases"):
+// every interval it gets the documented "Scheduled Event". The releases
+// function's sweep carries on promotions that waited for the rack's
+// router, whose stack events nothing relays. It returns when ctx ends, or
+// with an error when the function cannot be found.
+func Sweeps(ctx context.Context, cfg aws.Config, rack, prefix string, interval time.Duration, log *slog.Logger) error {
 	fn := lambda.NewFromConfig(cfg)
-	function, err := rackFunction(ctx, cloudformation.NewFromConfig(cfg), rack, "Builds")
+	function, err := rackFunction(ctx, cloudformation.NewFromConfig(cfg), rack, prefix)
 	if err != nil {
 		return err
 	}
@@ -95,7 +105,7 @@ func BuildSweeps(ctx context.Context, cfg aws.Config, rack string, interval time
 	defer tick.Stop()
 	for {
 		if err := InvokeSweep(ctx, fn, function); err != nil && ctx.Err() == nil {
-			log.WarnContext(ctx, "build sweep not delivered", "error", err.Error())
+			log.WarnContext(ctx, "sweep not delivered", "function", prefix, "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():
