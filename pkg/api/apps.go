@@ -10,7 +10,7 @@ import (
 func appView(a rack.App) sdk.App {
 	return sdk.App{
 		Name: a.Name, Status: string(a.Status), Release: a.Release, Parameters: a.Parameters,
-		Generation: rack.AppGeneration, Locked: a.Locked, Promoting: a.Promotion.Release, Created: a.Created, Updated: a.Updated,
+		Generation: rack.AppGeneration, Locked: a.Locked, Router: a.Router, Promoting: a.Promotion.Release, Created: a.Created, Updated: a.Updated,
 	}
 }
 

@@ -52,6 +52,10 @@ type Router struct {
 	// SecurityGroup is the balancers' security group: on Fargate a service
 	// takes its port's traffic from it.
 	SecurityGroup string
+	// Host is the external balancer's host name (the internal one's when
+	// there is no external one): where an app's domains point. The
+	// template does not use it.
+	Host string
 }
 
 // Release is what of a release an app stack deploys.

@@ -46,9 +46,12 @@ type App struct {
 	// Promotion is the promotion under way, if any: at most one at a
 	// time, claimed and freed by conditional writes of the app.
 	Promotion Promotion
-	Version   int64 // incremented by every write; guards optimistic updates
-	Created   time.Time
-	Updated   time.Time
+	// Router is the host name of the balancer in front of the app's
+	// services, as of its active release; "" when none has a port.
+	Router  string
+	Version int64 // incremented by every write; guards optimistic updates
+	Created time.Time
+	Updated time.Time
 }
 
 // Promotion is an app's promotion under way: a release its stack is being
@@ -59,6 +62,9 @@ type Promotion struct {
 	// promotion waits (for the rack's router, say) or was cut short.
 	Submitted bool
 	Started   time.Time
+	// Router is the host name of the balancer the release's services sit
+	// behind, known once it is submitted; the app's once it is active.
+	Router string
 }
 
 // Active reports whether a promotion is under way.

@@ -369,6 +369,10 @@ func (p *Promotions) submit(ctx context.Context, a rack.App, r rack.Release) (ra
 	if err != nil {
 		return a, err
 	}
+	router := ""
+	if layout.Router != nil {
+		router = layout.Router.Host
+	}
 	changed, err := p.ports.Stacks.UpdateAppStack(ctx, a.Name, body, r.Token)
 	switch {
 	case rack.IsCode(err, rack.EINVALID):
@@ -377,9 +381,10 @@ func (p *Promotions) submit(ctx context.Context, a rack.App, r rack.Release) (ra
 		return a, err
 	case !changed:
 		// The stack holds this release already.
+		a.Promotion.Router = router
 		return a, p.finish(ctx, a, r, true, "")
 	}
-	return p.markSubmitted(ctx, a)
+	return p.updateApp(ctx, a, func(a *rack.App) { a.Promotion.Submitted, a.Promotion.Router = true, router })
 }
 
 // fail ends a's promotion of r failed with err's message, and returns err
@@ -421,9 +426,10 @@ func (p *Promotions) finish(ctx context.Context, a rack.App, r rack.Release, ok 
 		}
 	}
 	_, err := p.updateApp(ctx, a, func(a *rack.App) {
+		router := a.Promotion.Router
 		a.Promotion = rack.Promotion{}
 		if ok {
-			a.Release = r.ID
+			a.Release, a.Router = r.ID, router
 		}
 	})
 	if err != nil {

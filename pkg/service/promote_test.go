@@ -77,6 +77,7 @@ func TestPromoteMakesTheReleaseActive(t *testing.T) {
 	require.Equal(t, r1.ID+"-2", got.Token, "the token names this promotion: the release at its next version")
 	a := w.app(t)
 	require.Equal(t, r1.ID, a.Release)
+	require.Equal(t, "dev-router.example.org", a.Router, "the app's services are behind the router")
 	require.False(t, a.Promotion.Active(), "the app is free again")
 	require.Equal(t, 1, w.updates.Calls("web"))
 	require.NotContains(t, w.updates.Template("web"), "hunter2", "values go by reference only")

@@ -166,6 +166,11 @@ func localEnv(rack string) func(string) string {
 		names.EnvBuilder:   "rack-" + rack,
 		names.EnvBuildLogs: "/aws/codebuild/rack-" + rack,
 		names.EnvRegistry:  "000000000000.dkr.ecr.us-east-1.amazonaws.com",
+		// Where its apps' stacks put their services: the emulator checks
+		// none of these, and runs no task.
+		names.EnvCluster: "rack-" + rack,
+		names.EnvVPC:     "vpc-0000000000000000" + "1",
+		names.EnvSubnets: "subnet-00000000000000001,subnet-00000000000000002",
 	}
 	return func(k string) string {
 		if v, ok := env[k]; ok {

@@ -98,6 +98,7 @@ func (l *Layout) StackRack(ctx context.Context, external, internal bool) (appsta
 		InternalHTTP:  out[appstack.RouterOutputInternalHTTP],
 		InternalHTTPS: out[appstack.RouterOutputInternalHTTPS],
 		SecurityGroup: out[appstack.RouterOutputSecurityGroup],
+		Host:          cmp.Or(out[appstack.RouterOutputHost], out[appstack.RouterOutputInternalHost]),
 	}
 	return r, true, nil
 }

@@ -37,9 +37,12 @@ type appRecord struct {
 	Promoting string `dynamodbav:"promoting,omitempty"`
 	Submitted bool   `dynamodbav:"submitted,omitempty"`
 	Started   string `dynamodbav:"promotionStarted,omitempty"`
-	Version   int64  `dynamodbav:"version"`
-	Created   string `dynamodbav:"created"`
-	Updated   string `dynamodbav:"updated"`
+	// Its router, and the app's.
+	PromotionRouter string `dynamodbav:"promotionRouter,omitempty"`
+	Router          string `dynamodbav:"router,omitempty"`
+	Version         int64  `dynamodbav:"version"`
+	Created         string `dynamodbav:"created"`
+	Updated         string `dynamodbav:"updated"`
 }
 
 func (r appRecord) app() (rack.App, error) {
@@ -51,7 +54,8 @@ func (r appRecord) app() (rack.App, error) {
 		Locked:     r.Locked,
 		Latest:     r.Latest,
 		Version:    r.Version,
-		Promotion:  rack.Promotion{Release: r.Promoting, Submitted: r.Submitted},
+		Promotion:  rack.Promotion{Release: r.Promoting, Submitted: r.Submitted, Router: r.PromotionRouter},
+		Router:     r.Router,
 	}
 	times := map[*time.Time]string{&a.Created: r.Created, &a.Updated: r.Updated}
 	if r.Started != "" {
@@ -158,6 +162,8 @@ func (s *Store) UpdateApp(ctx context.Context, app rack.App, from rack.AppStatus
 	upd = setOrRemove(upd, "promoting", p.Release, !p.Active())
 	upd = setOrRemove(upd, "submitted", true, !p.Active() || !p.Submitted)
 	upd = setOrRemove(upd, "promotionStarted", formatTime(p.Started), !p.Active() || p.Started.IsZero())
+	upd = setOrRemove(upd, "promotionRouter", p.Router, !p.Active() || p.Router == "")
+	upd = setOrRemove(upd, "router", app.Router, app.Router == "")
 	k := key(appPartition(app.Name), appSortKey)
 	item, err := s.update(ctx, k, upd, versioned(app.Version, string(from)))
 	if err != nil {

@@ -233,7 +233,7 @@ func (l *Layout) StackRack(_ context.Context, external, internal bool) (appstack
 	}
 	r := appstack.Rack{Name: LayoutRack, Cluster: "dev-cluster", VPC: "vpc-1", Subnets: []string{"subnet-1", "subnet-2"}, CapacityProvider: "dev-capacity", Domain: "dev.example.org"}
 	if external || internal {
-		r.Router = &appstack.Router{HTTP: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/dev/1/80", SecurityGroup: "sg-router"}
+		r.Router = &appstack.Router{HTTP: "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/dev/1/80", SecurityGroup: "sg-router", Host: "dev-router.example.org"}
 	}
 	return r, true, nil
 }

@@ -101,7 +101,7 @@ func (s *Store) UpdateApp(_ context.Context, app rack.App, from rack.AppStatus) 
 		return rack.App{}, stale("app " + app.Name)
 	}
 	stored.Status, stored.Release, stored.Parameters = app.Status, app.Release, maps.Clone(app.Parameters)
-	stored.Locked, stored.Promotion = app.Locked, app.Promotion
+	stored.Locked, stored.Promotion, stored.Router = app.Locked, app.Promotion, app.Router
 	if !stored.Promotion.Active() {
 		stored.Promotion = rack.Promotion{}
 	}

@@ -130,7 +130,8 @@ func testUpdateAppIsConditional(t *testing.T, e *env) {
 	// A promotion and the lock are kept, and freed, with the app.
 	promoting := got
 	promoting.Locked = true
-	promoting.Promotion = rack.Promotion{Release: ID(rack.ReleaseIDPrefix, 2), Submitted: true, Started: e.clock.Now()}
+	promoting.Promotion = rack.Promotion{Release: ID(rack.ReleaseIDPrefix, 2), Submitted: true, Started: e.clock.Now(), Router: "router.example.org"}
+	promoting.Router = "old-router.example.org"
 	promoting, err = e.store.UpdateApp(ctx, promoting, rack.AppUpdating)
 	require.NoError(t, err)
 	got, err = e.store.GetApp(ctx, "web")
@@ -139,8 +140,10 @@ func testUpdateAppIsConditional(t *testing.T, e *env) {
 	require.Equal(t, ID(rack.ReleaseIDPrefix, 2), got.Promotion.Release)
 	require.True(t, got.Promotion.Submitted)
 	require.True(t, got.Promotion.Started.Equal(e.clock.Now()))
+	require.Equal(t, "router.example.org", got.Promotion.Router)
+	require.Equal(t, "old-router.example.org", got.Router)
 	freed := got
-	freed.Locked, freed.Promotion = false, rack.Promotion{}
+	freed.Locked, freed.Promotion, freed.Router = false, rack.Promotion{}, ""
 	freed, err = e.store.UpdateApp(ctx, freed, rack.AppUpdating)
 	require.NoError(t, err)
 	got, err = e.store.GetApp(ctx, "web")
