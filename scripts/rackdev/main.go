@@ -169,7 +169,7 @@ func localEnv(rack string) func(string) string {
 		// Where its apps' stacks put their services: the emulator checks
 		// none of these, and runs no task.
 		names.EnvCluster: "rack-" + rack,
-		names.EnvVPC:     "vpc-0000000000000000" + "1",
+		names.EnvVPC:     "vpc-00000000000000001",
 		names.EnvSubnets: "subnet-00000000000000001,subnet-00000000000000002",
 	}
 	return func(k string) string {
