@@ -30,6 +30,44 @@ func (c *cli) apps(root *cobra.Command) {
 		})
 	})
 
+	c.command(root, "apps cancel", "cancel an app update", spec{usage: "[app]", args: atMost(1), flags: []flagSpec{flagApp, flagWait}}, func(r *call) error {
+		app := coalesce(r.Arg(0), r.App())
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		r.Writef("Cancelling deployment of %s...\n", app)
+		// Under --wait: the release being deployed, and how many of its
+		// promotion's events there were before the cancel.
+		promoting, seen := "", 0
+		if r.Bool("wait") {
+			a, err := client.AppGet(r.ctx(), app)
+			if err != nil {
+				return err
+			}
+			if promoting = a.Promoting; promoting != "" {
+				evs, err := client.ReleaseEvents(r.ctx(), app, promoting)
+				if err != nil {
+					return err
+				}
+				seen = len(evs)
+			}
+		}
+		if err := client.AppCancel(r.ctx(), app); err != nil {
+			return err
+		}
+		if promoting != "" {
+			rel, err := r.followPromotion(client, app, promoting, seen)
+			if err != nil {
+				return err
+			}
+			if rel.Status != string(rack.ReleaseFailed) {
+				return fmt.Errorf("release %s is %s: it was deployed before the cancel took effect", rel.ID, rel.Status)
+			}
+		}
+		return r.OK()
+	})
+
 	c.command(root, "apps create", "create an app", spec{
 		usage: "[name]", args: atMost(1),
 		flags: []flagSpec{flagWait, flagString("generation", "g", "app generation (only 2)")},

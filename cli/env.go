@@ -45,7 +45,7 @@ func (c *cli) env(root *cobra.Command) {
 
 	c.command(root, "env set", "set env var(s)", spec{
 		usage: "<key=value> [key=value]...", args: anyArgs,
-		flags: []flagSpec{flagApp, flagID, flagWait, flagBool("replace", "", "replace all environment variables with given ones")},
+		flags: []flagSpec{flagApp, flagID, flagWait, flagPromote, flagBool("replace", "", "replace all environment variables with given ones")},
 	}, func(r *call) error {
 		changes := rack.Environment{}
 		for _, a := range r.Args {
@@ -73,7 +73,7 @@ func (c *cli) env(root *cobra.Command) {
 		})
 	})
 
-	c.command(root, "env unset", "unset env var(s)", spec{usage: "<key> [key]...", args: atLeast(1), flags: []flagSpec{flagApp, flagID, flagWait}}, func(r *call) error {
+	c.command(root, "env unset", "unset env var(s)", spec{usage: "<key> [key]...", args: atLeast(1), flags: []flagSpec{flagApp, flagID, flagWait, flagPromote}}, func(r *call) error {
 		for _, k := range r.Args {
 			if err := rack.ValidateEnvKey(k); err != nil {
 				return err
@@ -87,7 +87,7 @@ func (c *cli) env(root *cobra.Command) {
 		})
 	})
 
-	c.command(root, "env edit", "edit env interactively", spec{args: exactly(0), flags: []flagSpec{flagApp, flagWait}}, func(r *call) error {
+	c.command(root, "env edit", "edit env interactively", spec{args: exactly(0), flags: []flagSpec{flagApp, flagWait, flagPromote}}, func(r *call) error {
 		env, err := r.environment()
 		if err != nil {
 			return err
@@ -199,9 +199,14 @@ func runEditor(editor, file string) error {
 	return cmd.Run()
 }
 
+// flagPromote promotes the release an env command makes (--wait then
+// waits for it), as in Convox.
+var flagPromote = flagBool("promote", "p", "promote the release")
+
 // release makes a release of the app's environment as change makes it,
 // and says so as Convox does: "Setting A, B... OK", then "Release: <id>";
-// under --id the id alone on stdout. The release names the one its
+// with --promote it promotes it ("Promoting <id>... OK", --wait waiting
+// for it); under --id the id alone on stdout. The release names the one its
 // environment was read from: if another change came first (409), the
 // environment is read again and the change made again, so concurrent
 // changes are all kept.
@@ -230,6 +235,11 @@ func (r *call) release(doing string, change func(env map[string]string) map[stri
 		}
 		r.OK()
 		r.Writef("Release: %s\n", rel.ID)
+		if r.Bool("promote") {
+			if err := r.promote(client, r.App(), rel.ID, r.Bool("wait")); err != nil {
+				return err
+			}
+		}
 		return r.ID(rel.ID)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,8 @@ import (
 
 // FuzzCommandLine runs any command line, with any RACK_URL, CONVOX_RACK,
 // .convox-less settings and stdin, against no rack: every outcome is exit
-// 0 or 1, an error is one "ERROR: " line on stderr, and nothing panics.
+// 0 or 1, an error is one "ERROR: " line on stderr (after the progress
+// under --id), and nothing panics.
 // Nothing can reach a network: the HTTP client refuses every request.
 func FuzzCommandLine(f *testing.F) {
 	for _, seed := range []struct{ args, rackURL, stdin string }{
@@ -23,6 +25,15 @@ func FuzzCommandLine(f *testing.F) {
 		{"switch d", "", ""},
 		{"login host -p", "", "pw\n"},
 		{"--nope -x help", "", ""},
+		{"deploy . -a x --wait=false --id -m convox.yml", "https://convox:pw@rack.example.org", ""},
+		{"releases promote -a x -w", "", ""},
+		{"releases rollback RABC --id --wait -a x", "https://convox:pw@rack.example.org", ""},
+		{"releases manifest RABC -a x", "", ""},
+		{"env set X=1 --promote --wait -a x", "https://convox:pw@rack.example.org", "Y=2\n"},
+		{"env unset X -p -a x", "", ""},
+		{"env edit -p -w -a x", "", ""},
+		{"apps cancel x --wait", "https://convox:pw@rack.example.org", ""},
+		{"apps info -a x", "", ""},
 	} {
 		f.Add(seed.args, seed.rackURL, seed.stdin)
 	}
@@ -42,11 +53,20 @@ func FuzzCommandLine(f *testing.F) {
 			// Never convox-aws: it would act on an AWS account.
 			companion: func() (string, error) { return "", errRefused },
 		}
-		code := run(strings.Fields(args), io)
+		fields := strings.Fields(args)
+		code := run(fields, io)
+		errOut := stderr.String()
+		if slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, "--id") }) {
+			// Under --id the progress is on stderr too, and an error ends
+			// its line, as in Convox: "Setting A... ERROR: ...".
+			if i := strings.Index(errOut, "ERROR: "); i > 0 {
+				errOut = errOut[i:]
+			}
+		}
 		switch code {
 		case exitOK:
 		case exitError:
-			if !strings.HasPrefix(stderr.String(), "ERROR: ") || !strings.HasSuffix(stderr.String(), "\n") {
+			if !strings.HasPrefix(errOut, "ERROR: ") || !strings.HasSuffix(errOut, "\n") {
 				t.Fatalf("convox %s: exit 1 with stderr %q", args, stderr.String())
 			}
 		default:

@@ -44,6 +44,10 @@ type rackServer struct {
 	sources   *fake.Sources
 	builder   *fake.Builder
 	buildLogs *fake.Logs
+	// promotions are the promotion use cases, and updates the app stacks'
+	// updates behind them (completed at once unless updates.Hold).
+	promotions *service.Promotions
+	updates    *fake.Updates
 }
 
 // settle finishes every stack change under way and runs the sweep, as the
@@ -80,13 +84,18 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		Sources: r.sources, Builder: r.builder, Logs: r.buildLogs, Images: &fake.Images{}, Releaser: releases,
 		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
 	})
+	r.updates = fake.NewUpdates(clock.Now)
+	r.promotions = service.NewPromotions(core, r.store, fake.Sealer{}, service.PromotePorts{
+		Stacks: r.updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{},
+	})
 	srv := httptest.NewServer(api.New(api.Config{
-		Apps:     r.apps,
-		Builds:   r.builds,
-		Releases: releases,
-		System:   service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
-		Auth:     fake.Auth{Password: testPassword},
-		Version:  "1.2.3",
+		Apps:       r.apps,
+		Builds:     r.builds,
+		Releases:   releases,
+		Promotions: r.promotions,
+		System:     service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
+		Auth:       fake.Auth{Password: testPassword},
+		Version:    "1.2.3",
 	}))
 	t.Cleanup(srv.Close)
 	r.url, r.close = srv.URL, srv.Close
@@ -193,9 +202,9 @@ func TestVersionHelpAndErrors(t *testing.T) {
 	help := tm.run("")
 	require.Equal(t, exitOK, help.code)
 	require.Empty(t, help.stderr)
-	require.Contains(t, help.stdout, "\nconvox apps create      create an app\n")
-	require.Contains(t, help.stdout, "\nconvox rack params set  set rack parameters\n")
-	require.True(t, strings.HasPrefix(help.stdout, "convox api get          query the rack api\n"), help.stdout)
+	require.Contains(t, help.stdout, "\nconvox apps create        create an app\n")
+	require.Contains(t, help.stdout, "\nconvox rack params set    set rack parameters\n")
+	require.True(t, strings.HasPrefix(help.stdout, "convox api get            query the rack api\n"), help.stdout)
 	require.NotContains(t, help.stdout, "completion")
 	tm.ok("", []string{"help"}, help.stdout, "")
 	tm.ok("", []string{"apps", "delete", "--help"}, lines(

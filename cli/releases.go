@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -54,6 +56,176 @@ func (c *cli) releases(root *cobra.Command) {
 			return i.Print()
 		})
 	})
+
+	c.command(root, "releases manifest", "get manifest for a release", spec{usage: "<release>", args: exactly(1), flags: []flagSpec{flagApp}}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		app, id := r.App(), r.Arg(0)
+		rel, err := client.ReleaseGet(r.ctx(), app, id)
+		if err != nil {
+			return err
+		}
+		if rel.Build == "" {
+			return rack.Errorf(rack.EINVALID, "no build for release: %s", id)
+		}
+		b, err := client.BuildGet(r.ctx(), app, rel.Build)
+		if err != nil {
+			return err
+		}
+		r.Writef("%s\n", strings.TrimSpace(b.Manifest))
+		return nil
+	})
+
+	c.command(root, "releases promote", "promote a release", spec{usage: "[release]", args: atMost(1), flags: []flagSpec{flagApp, flagWait}}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		app, id := r.App(), r.Arg(0)
+		if id == "" {
+			// The latest release, as Convox promotes.
+			rs, _, err := client.ReleaseListPage(r.ctx(), app, rack.Page{Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(rs) == 0 {
+				return rack.Errorf(rack.EINVALID, "no releases to promote")
+			}
+			id = rs[0].ID
+		}
+		return r.promote(client, app, id, r.Bool("wait"))
+	})
+
+	c.command(root, "releases rollback", "copy an old release forward and promote it", spec{
+		usage: "<release>", args: exactly(1), flags: []flagSpec{flagApp, flagID, flagWait},
+	}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		app, id := r.App(), r.Arg(0)
+		r.Startf("Rolling back to %s", id)
+		old, err := client.ReleaseGet(r.ctx(), app, id)
+		if err != nil {
+			return err
+		}
+		if old.Build == "" {
+			// Without a build the new release would keep the latest one's.
+			return rack.Errorf(rack.EINVALID, "release %s has no build to roll back to", id)
+		}
+		env := old.Env
+		if env == nil {
+			env = map[string]string{}
+		}
+		rel, err := client.ReleaseCreate(r.ctx(), app, sdk.ReleaseCreateOptions{
+			Build: &old.Build, Env: &env, Description: "rollback to " + id,
+		})
+		if err != nil {
+			return err
+		}
+		r.OK(rel.ID)
+		if err := r.promote(client, app, rel.ID, r.Bool("wait")); err != nil {
+			return err
+		}
+		return r.ID(rel.ID)
+	})
+}
+
+// promote deploys release id of app as Convox's commands do: once the app
+// is ready ("Waiting for app to be ready... OK" when it is not),
+// "Promoting <id>... OK". Under wait the line ends at "Promoting <id>... ",
+// the promotion's stack events follow as they come, and "OK" once the
+// release is active; a release whose promotion failed is an error that
+// says why.
+func (r *call) promote(client *sdk.Client, app, id string, wait bool) error {
+	a, err := client.AppGet(r.ctx(), app)
+	if err != nil {
+		return err
+	}
+	if a.Status != string(rack.AppRunning) {
+		r.Startf("Waiting for app to be ready")
+		if _, err := r.waitApp(client, app, rack.AppRunning); err != nil {
+			return err
+		}
+		r.OK()
+	}
+	r.Startf("Promoting %s", id)
+	rel, err := client.ReleasePromote(r.ctx(), app, id)
+	if err != nil {
+		return err
+	}
+	if rel.Status == string(rack.ReleasePromoting) && wait {
+		r.Writef("\n")
+		if rel, err = r.followPromotion(client, app, id, 0); err != nil {
+			return err
+		}
+	}
+	if rel.Status == string(rack.ReleaseFailed) {
+		return promotionFailed(rel)
+	}
+	return r.OK()
+}
+
+// promotionFailed is the error of a release whose promotion failed: why,
+// as the rack recorded it.
+func promotionFailed(rel sdk.Release) error {
+	if rel.Reason == "" {
+		return fmt.Errorf("release %s failed", rel.ID)
+	}
+	return fmt.Errorf("release %s failed: %s", rel.ID, rel.Reason)
+}
+
+// followPromotion prints the stack events of release id's promotion, from
+// the from-th on, as they come, one line each, until the release is no
+// longer promoting, and returns it as it then stands.
+func (r *call) followPromotion(client *sdk.Client, app, id string, from int) (sdk.Release, error) {
+	deadline := r.now().Add(waitTimeout)
+	shown := from
+	for {
+		// The release first: once it has ended, the events read after
+		// it hold every event of its promotion.
+		rel, err := client.ReleaseGet(r.ctx(), app, id)
+		if err != nil {
+			return sdk.Release{}, err
+		}
+		evs, err := client.ReleaseEvents(r.ctx(), app, id)
+		if err != nil {
+			return sdk.Release{}, err
+		}
+		if len(evs) < shown {
+			shown = 0 // another promotion of the release began
+		}
+		for _, e := range evs[shown:] {
+			r.Writef("%s\n", eventLine(e))
+		}
+		shown = len(evs)
+		if rel.Status != string(rack.ReleasePromoting) {
+			return rel, nil
+		}
+		if r.now().After(deadline) {
+			return rel, fmt.Errorf("release %s: still promoting after %s", id, waitTimeout)
+		}
+		r.sleep(pollInterval)
+	}
+}
+
+// eventLine is a stack event on one plain line: its time, the resource,
+// its status, and the reason when there is one. Control characters in a
+// reason (which may quote an app's own output) are spaces, so that the
+// line is one line and moves no cursor.
+func eventLine(e sdk.StackEvent) string {
+	line := e.Time.UTC().Format(time.RFC3339) + " " + e.Resource + " " + e.Status
+	if e.Reason != "" {
+		line += " " + e.Reason
+	}
+	return strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return ' '
+		}
+		return c
+	}, line)
 }
 
 // releaseStatus is a release's STATUS cell: "active" for the app's current
