@@ -86,6 +86,7 @@ func TestDeploy(t *testing.T) {
 		"Generation  2",
 		"Locked      false",
 		"Release     "+first,
+		"Router      dev-router.example.org",
 	), "")
 	res := tm.run("", "releases", "-a", "myapp")
 	require.Equal(t, exitOK, res.code, res.stderr)
