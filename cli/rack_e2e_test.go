@@ -208,6 +208,8 @@ func TestRackOnTheEmulator(t *testing.T) {
 	deleteStack(t, lookalike)
 	deleteStack(t, intruder)
 
+	deployThroughTheRack(t, user, hook, name)
+
 	// An app left behind is deleted with the rack. The sweeps stop first:
 	// the builds function goes with the rack.
 	stopSweeps()
@@ -219,7 +221,12 @@ func TestRackOnTheEmulator(t *testing.T) {
 	require.Equal(t, "ERROR: must use --force for non-interactive uninstall\n", stderr)
 	requireStackStatus(t, name, cftypes.StackStatusUpdateComplete)
 	stdout, _ = ok("rack", "uninstall", "aws", name, "--force")
-	require.True(t, strings.HasPrefix(stdout, "The following stacks will be deleted:\n  "+names.AppStack(name, "leftover")+"\n  "+name+"\n"), stdout)
+	// The apps (site, deployed, with its services behind the router), the
+	// router, the rack.
+	doomed := regexp.MustCompile(`^The following stacks will be deleted:\n  (\S+)\n  (\S+)\n  (\S+)\n  (\S+)\n`).FindStringSubmatch(stdout)
+	require.NotNil(t, doomed, stdout)
+	require.ElementsMatch(t, []string{names.AppStack(name, "leftover"), names.AppStack(name, "site")}, doomed[1:3], stdout)
+	require.Equal(t, []string{names.RouterStack(name), name}, doomed[3:5], stdout)
 	require.True(t, strings.HasSuffix(stdout, "Rack "+name+" is uninstalled\n"), stdout)
 	stdout, _ = ok("racks")
 	require.Equal(t, "NAME  STATUS\n", stdout, "an uninstalled rack is forgotten")

@@ -91,7 +91,7 @@ func RouterStack(rack string) string {
 // RouterStackTags are the tags of rack's router stack, which tell it is
 // the rack's.
 func RouterStackTags(rack string) map[string]string {
-	return map[string]string{"Rack": rack, "Type": "router"}
+	return map[string]string{TagRack: rack, TagType: TagTypeRouter}
 }
 
 // EnvParameterPrefix starts the name of every SSM parameter that holds an
@@ -151,11 +151,12 @@ func ArtifactsURL(account, region, key string) string {
 // its own name and the app's: they are how it tells its stacks from
 // someone else's of the same name.
 const (
-	TagRack     = "Rack"
-	TagApp      = "App"
-	TagType     = "Type"
-	TagTypeApp  = "app"  // an app stack
-	TagTypeRack = "rack" // a rack's own stack
+	TagRack       = "Rack"
+	TagApp        = "App"
+	TagType       = "Type"
+	TagTypeApp    = "app"    // an app stack
+	TagTypeRack   = "rack"   // a rack's own stack
+	TagTypeRouter = "router" // a rack's router
 )
 
 // AppStackTags are the tags of app's stack.
