@@ -448,3 +448,52 @@ func TestAppsCancel(t *testing.T) {
 	tm.onSleep()
 	tm.fails("", []string{"apps", "cancel", "-a", "myapp", "-w"}, "Cancelling deployment of myapp...\n", "ERROR: app myapp is not being deployed\n")
 }
+
+// TestPromoteWaitShowsDeployments: while a promotion waits, each change of
+// a service's ECS deployment is a line of its own, among the stack's
+// events; deployments as they were before are not shown.
+func TestPromoteWaitShowsDeployments(t *testing.T) {
+	r, tm, _ := deployed(t)
+	ctx := context.Background()
+	before := r.clock.Now()
+	r.updates.SetDeployments("myapp", []rack.Deployment{
+		{Service: "web", State: "COMPLETED", Desired: 2, Running: 2, Updated: before},
+		{Service: "worker", State: "COMPLETED", Desired: 1, Running: 1, Updated: before},
+	})
+	id := "RAAAAAAAAAC"
+	tm.ok("", []string{"env", "set", "A=1", "-a", "myapp", "--id"}, id, "Setting A... OK\nRelease: "+id+"\n")
+	r.updates.Hold = true
+	sleeps := 0
+	start := eventTime(r, 0)
+	tm.onSleep = func() {
+		sleeps++
+		r.clock.Advance(5 * time.Second)
+		switch sleeps {
+		case 1:
+			r.updates.SetDeployments("myapp", []rack.Deployment{
+				{Service: "web", State: "IN_PROGRESS", Desired: 2, Running: 1, Pending: 1, Updated: r.clock.Now()},
+				{Service: "worker", State: "COMPLETED", Desired: 1, Running: 1, Updated: before},
+			})
+		case 2:
+			r.updates.SetDeployments("myapp", []rack.Deployment{
+				{Service: "web", State: "COMPLETED", Desired: 2, Running: 2, Reason: "ECS deployment ecs-svc/1 completed.", Updated: r.clock.Now()},
+				{Service: "worker", State: "COMPLETED", Desired: 1, Running: 1, Updated: before},
+			})
+			a, err := r.store.GetApp(ctx, "myapp")
+			require.NoError(t, err)
+			p, err := r.store.GetRelease(ctx, "myapp", a.Promotion.Release)
+			require.NoError(t, err)
+			r.updates.Finish(p.Token, rack.UpdateComplete, "")
+			require.NoError(t, r.promotions.Settle(ctx, "myapp"))
+		}
+	}
+	at := func(d time.Duration) string { return before.Add(d).UTC().Format(time.RFC3339) }
+	tm.ok("", []string{"releases", "promote", id, "-a", "myapp", "--wait"}, lines(
+		"Promoting "+id+"... ",
+		start+" myapp UPDATE_IN_PROGRESS User Initiated",
+		at(5*time.Second)+" web deployment IN_PROGRESS 1/2 running, 1 pending",
+		at(10*time.Second)+" myapp UPDATE_COMPLETE",
+		at(10*time.Second)+" web deployment COMPLETED 2/2 running ECS deployment ecs-svc/1 completed.",
+		"OK",
+	), "")
+}

@@ -86,7 +86,7 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 	})
 	r.updates = fake.NewUpdates(clock.Now)
 	r.promotions = service.NewPromotions(core, r.store, fake.Sealer{}, service.PromotePorts{
-		Stacks: r.updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{},
+		Stacks: r.updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: r.updates,
 	})
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       r.apps,

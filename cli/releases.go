@@ -178,12 +178,14 @@ func promotionFailed(rel sdk.Release) error {
 }
 
 // followPromotion prints the stack events of release id's promotion, from
-// the from-th on, as they come, one line each, until the release is no
-// longer promoting, and returns it as it then stands.
+// the from-th on, as they come, one line each, and a line each time the
+// ECS deployment of one of the app's services changes, until the release
+// is no longer promoting; it returns the release as it then stands.
 func (r *call) followPromotion(client *sdk.Client, app, id string, from int) (sdk.Release, error) {
 	deadline := r.now().Add(waitTimeout)
 	shown := from
-	for {
+	seen := map[string]string{} // service → its deployment's last line
+	for first := true; ; first = false {
 		// The release first: once it has ended, the events read after
 		// it hold every event of its promotion.
 		rel, err := client.ReleaseGet(r.ctx(), app, id)
@@ -201,6 +203,22 @@ func (r *call) followPromotion(client *sdk.Client, app, id string, from int) (sd
 			r.Writef("%s\n", eventLine(e))
 		}
 		shown = len(evs)
+		ds, err := client.AppDeployments(r.ctx(), app)
+		if err != nil {
+			return sdk.Release{}, err
+		}
+		for _, d := range ds {
+			line := deploymentLine(d)
+			if before, ok := seen[d.Service]; !ok && first {
+				// What the deployments were before: not news.
+				seen[d.Service] = line
+				continue
+			} else if ok && before == line {
+				continue
+			}
+			seen[d.Service] = line
+			r.Writef("%s\n", line)
+		}
 		if rel.Status != string(rack.ReleasePromoting) {
 			return rel, nil
 		}
@@ -209,6 +227,28 @@ func (r *call) followPromotion(client *sdk.Client, app, id string, from int) (sd
 		}
 		r.sleep(pollInterval)
 	}
+}
+
+// deploymentLine is the state of a service's ECS deployment on one plain
+// line: when it changed, the service, its rollout state, its tasks, and
+// ECS's reason when there is one.
+func deploymentLine(d sdk.Deployment) string {
+	line := fmt.Sprintf("%s %s deployment %s %d/%d running", d.Updated.UTC().Format(time.RFC3339), d.Service, d.State, d.Running, d.Desired)
+	if d.Pending > 0 {
+		line += fmt.Sprintf(", %d pending", d.Pending)
+	}
+	if d.Failed > 0 {
+		line += fmt.Sprintf(", %d failed", d.Failed)
+	}
+	if d.Reason != "" {
+		line += " " + d.Reason
+	}
+	return strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return ' '
+		}
+		return c
+	}, line)
 }
 
 // eventLine is a stack event on one plain line: its time, the resource,

@@ -66,7 +66,7 @@ func newHarness(t *testing.T) *harness {
 		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
 	})
 	h.updates, h.values, h.layout = fake.NewUpdates(time.Now), fake.NewEnvValues(), &fake.Layout{}
-	h.promotions = service.NewPromotions(core, h.store, fake.Sealer{}, service.PromotePorts{Stacks: h.updates, Env: h.values, Layout: h.layout})
+	h.promotions = service.NewPromotions(core, h.store, fake.Sealer{}, service.PromotePorts{Stacks: h.updates, Env: h.values, Layout: h.layout, Deployments: h.updates})
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       h.apps,
 		Builds:     h.builds,
@@ -567,6 +567,17 @@ func TestPromoteThroughTheClient(t *testing.T) {
 	requireCode(t, rack.ECONFLICT, err)
 
 	_, err = h.client.ReleasePromote(ctx, "myapp", "RNOSUCHRELE")
+	requireCode(t, rack.ENOTFOUND, err)
+
+	ds, err := h.client.AppDeployments(ctx, "myapp")
+	require.NoError(t, err)
+	require.Empty(t, ds)
+	when := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	h.updates.SetDeployments("myapp", []rack.Deployment{{Service: "web", State: "IN_PROGRESS", Desired: 2, Running: 1, Pending: 1, Updated: when}})
+	ds, err = h.client.AppDeployments(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, []sdk.Deployment{{Service: "web", State: "IN_PROGRESS", Desired: 2, Running: 1, Pending: 1, Updated: when}}, ds)
+	_, err = h.client.AppDeployments(ctx, "nope")
 	requireCode(t, rack.ENOTFOUND, err)
 	_, err = h.client.ReleaseEvents(ctx, "nope", r1.ID)
 	requireCode(t, rack.ENOTFOUND, err)

@@ -216,7 +216,7 @@ func FuzzPromoteRelease(f *testing.F) {
 			return // an environment the rack refuses before any promotion
 		}
 		updates := fake.NewUpdates(time.Now)
-		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}})
+		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
 		server := api.New(api.Config{Promotions: promotions, Auth: fake.Auth{Password: password}})
 		req := httptest.NewRequest(http.MethodPost, "/apps/web/releases/"+r.ID+"/promote", nil)
 		req.SetBasicAuth("convox", password)

@@ -41,6 +41,7 @@ type Promotions interface {
 	Promote(ctx context.Context, app, id string) (rack.Release, error)
 	Cancel(ctx context.Context, app string) error
 	Events(ctx context.Context, app, id string) ([]rack.StackEvent, error)
+	Deployments(ctx context.Context, app string) ([]rack.Deployment, error)
 }
 
 // System is what the system routes call.

@@ -94,3 +94,18 @@ func (s *Server) cancelApp(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (s *Server) deployments(w http.ResponseWriter, r *http.Request) error {
+	ds, err := s.promote.Deployments(r.Context(), r.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	out := make([]sdk.Deployment, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, sdk.Deployment{
+			Service: d.Service, State: d.State, Reason: d.Reason,
+			Desired: d.Desired, Running: d.Running, Pending: d.Pending, Failed: d.Failed, Updated: d.Updated,
+		})
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -37,6 +37,7 @@ func (s *Server) Routes() []Route {
 		{"POST /apps/{app}/releases/{id}/promote", s.promoteRelease},
 		{"GET /apps/{app}/releases/{id}/events", s.releaseEvents},
 		{"POST /apps/{app}/cancel", s.cancelApp},
+		{"GET /apps/{app}/deployments", s.deployments},
 	}
 }
 

@@ -34,3 +34,13 @@ type StackEvent struct {
 	Status   string // UPDATE_IN_PROGRESS, ...
 	Reason   string
 }
+
+// Deployment is how the newest deployment of one of an app's services
+// stands, as ECS tells it.
+type Deployment struct {
+	Service                           string // the manifest's name
+	State                             string // ECS's rollout state: IN_PROGRESS, COMPLETED or FAILED
+	Reason                            string
+	Desired, Running, Pending, Failed int
+	Updated                           time.Time
+}

@@ -316,6 +316,14 @@ func (c *Client) ReleaseEvents(ctx context.Context, app, id string) ([]StackEven
 	return evs, err
 }
 
+// AppDeployments tells how the newest ECS deployment of each of an app's
+// services stands.
+func (c *Client) AppDeployments(ctx context.Context, app string) ([]Deployment, error) {
+	ds := []Deployment{}
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/deployments", nil, nil, &ds)
+	return ds, err
+}
+
 // AppCancel cancels an app's deployment under way.
 func (c *Client) AppCancel(ctx context.Context, app string) error {
 	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/cancel", nil, nil, nil)

@@ -50,6 +50,19 @@ type Release struct {
 	Created time.Time `json:"created"`
 }
 
+// Deployment is how the newest ECS deployment of one of an app's services
+// stands.
+type Deployment struct {
+	Service string    `json:"service"`
+	State   string    `json:"state"` // IN_PROGRESS, COMPLETED or FAILED
+	Reason  string    `json:"reason,omitempty"`
+	Desired int       `json:"desired"`
+	Running int       `json:"running"`
+	Pending int       `json:"pending"`
+	Failed  int       `json:"failed"`
+	Updated time.Time `json:"updated"`
+}
+
 // StackEvent is one event of a promotion's stack update.
 type StackEvent struct {
 	Time     time.Time `json:"time"`

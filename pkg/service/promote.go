@@ -58,11 +58,19 @@ type PromoteStore interface {
 	UpdateRelease(ctx context.Context, release rack.Release, from rack.ReleaseStatus) (rack.Release, error)
 }
 
+// Deployments tell how the ECS deployments of an app's services stand.
+type Deployments interface {
+	// AppDeployments tells how the newest deployment of each of app's
+	// services stands.
+	AppDeployments(ctx context.Context, app string) ([]rack.Deployment, error)
+}
+
 // PromotePorts are the outside systems a promotion uses.
 type PromotePorts struct {
-	Stacks AppStacks
-	Env    EnvValues
-	Layout RackLayout
+	Stacks      AppStacks
+	Env         EnvValues
+	Layout      RackLayout
+	Deployments Deployments
 }
 
 // Promotions deploy releases: an app's stack updated to what a release
@@ -181,6 +189,23 @@ func (p *Promotions) Events(ctx context.Context, app, id string) ([]rack.StackEv
 		return []rack.StackEvent{}, nil
 	}
 	return p.ports.Stacks.AppStackEvents(ctx, app, r.Token)
+}
+
+// Deployments tells how the ECS deployment of each of app's services
+// stands: what a stack update waits for, while its events say nothing.
+// An app whose stack has no services yet has none.
+func (p *Promotions) Deployments(ctx context.Context, app string) ([]rack.Deployment, error) {
+	if _, err := p.store.GetApp(ctx, app); err != nil {
+		return nil, err
+	}
+	ds, err := p.ports.Deployments.AppDeployments(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	if ds == nil {
+		ds = []rack.Deployment{}
+	}
+	return ds, nil
 }
 
 // Settle carries app's promotion, if it has one, as far as it can go now:

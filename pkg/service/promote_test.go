@@ -30,7 +30,7 @@ func newPromoteWorld(t *testing.T) *promoteWorld {
 	w := &promoteWorld{world: newWorld()}
 	w.updates, w.values, w.layout = fake.NewUpdates(w.clock.Now), fake.NewEnvValues(), &fake.Layout{}
 	core := service.NewCore(service.CoreConfig{Rack: "dev", Events: w.events, Now: w.clock.Now})
-	w.promotions = service.NewPromotions(core, w.store, fake.Sealer{}, service.PromotePorts{Stacks: w.updates, Env: w.values, Layout: w.layout})
+	w.promotions = service.NewPromotions(core, w.store, fake.Sealer{}, service.PromotePorts{Stacks: w.updates, Env: w.values, Layout: w.layout, Deployments: w.updates})
 	ctx := context.Background()
 	_, err := w.apps.CreateApp(ctx, "web")
 	require.NoError(t, err)

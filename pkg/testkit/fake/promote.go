@@ -29,6 +29,8 @@ type Updates struct {
 	UpdateErr error                        // when set, fails every UpdateAppStack
 	Cancelled []string                     // apps whose update was cancelled
 	now       func() time.Time
+	// deployments are what AppDeployments tells, by app.
+	deployments map[string][]rack.Deployment
 }
 
 // NewUpdates returns Updates with every stack empty.
@@ -39,7 +41,10 @@ func NewUpdates(now func() time.Time) *Updates {
 	}
 }
 
-var _ service.AppStacks = (*Updates)(nil)
+var (
+	_ service.AppStacks   = (*Updates)(nil)
+	_ service.Deployments = (*Updates)(nil)
+)
 
 // UpdateAppStack starts an update unless the stack holds template already,
 // or is busy with another.
@@ -70,6 +75,23 @@ func (f *Updates) UpdateAppStack(_ context.Context, app string, template []byte,
 		f.finish(token, rack.UpdateComplete, "")
 	}
 	return true, nil
+}
+
+// SetDeployments sets what AppDeployments tells of app.
+func (f *Updates) SetDeployments(app string, ds []rack.Deployment) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.deployments == nil {
+		f.deployments = map[string][]rack.Deployment{}
+	}
+	f.deployments[app] = ds
+}
+
+// AppDeployments tells what SetDeployments set; none by default.
+func (f *Updates) AppDeployments(_ context.Context, app string) ([]rack.Deployment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]rack.Deployment{}, f.deployments[app]...), nil
 }
 
 // AppStackUpdate tells where update token stands.

@@ -46,7 +46,7 @@ func newWorld(t *testing.T) *world {
 	svc := service.NewApps(core, store, fakeStacks)
 	updates := fake.NewUpdates(time.Now)
 	updates.Hold = true
-	promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}})
+	promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
 	return &world{store: store, stacks: fakeStacks, updates: updates, svc: svc, promotions: promotions,
 		handler: stacks.New(rackName, svc, promotions, log)}
 }

@@ -7,12 +7,14 @@ package deploy
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	ecsapi "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/rackhq/rack/pkg/appstack"
 	"github.com/rackhq/rack/pkg/aws/cfn"
 	"github.com/rackhq/rack/pkg/aws/dynamo"
+	"github.com/rackhq/rack/pkg/aws/ecs"
 	"github.com/rackhq/rack/pkg/aws/params"
 	"github.com/rackhq/rack/pkg/aws/sources"
 	"github.com/rackhq/rack/pkg/service"
@@ -32,9 +34,10 @@ func Promotions(env wire.Env, cfg aws.Config, uses *service.Core, store *dynamo.
 		CapacityProvider: env.CapacityProvider, Fargate: env.Fargate, Domain: env.AppDomain,
 	}
 	return service.NewPromotions(uses, store, sealer, service.PromotePorts{
-		Stacks: cfn.NewUpdates(stacks, env.Rack, sources.New(objects, env.Bucket), env.AppStackRole),
-		Env:    Env(env, cfg),
-		Layout: cfn.NewLayout(stacks, layout, env.Certificate, env.AppStackRole),
+		Stacks:      cfn.NewUpdates(stacks, env.Rack, sources.New(objects, env.Bucket), env.AppStackRole),
+		Env:         Env(env, cfg),
+		Layout:      cfn.NewLayout(stacks, layout, env.Certificate, env.AppStackRole),
+		Deployments: ecs.New(ecsapi.NewFromConfig(cfg), stacks, env.Rack, env.Cluster),
 	})
 }
 

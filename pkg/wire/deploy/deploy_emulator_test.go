@@ -153,6 +153,12 @@ func TestPromotionsOnEmulator(t *testing.T) {
 	require.NotContains(t, aws.ToString(body.TemplateBody), "s3cr3t", "the value goes by reference")
 	require.Contains(t, aws.ToString(body.TemplateBody), names.EnvParameter(name, "web", "SECRET", worker.ID))
 	require.Contains(t, aws.ToString(body.TemplateBody), "AWS::Scheduler::Schedule")
+	ds, err := promotions.Deployments(ctx, "web")
+	require.NoError(t, err)
+	require.Len(t, ds, 1, "%+v", ds)
+	require.Equal(t, "jobs", ds[0].Service, "named as the manifest names it")
+	require.Equal(t, 1, ds[0].Desired)
+	t.Logf("the emulator's deployment of jobs: %+v", ds[0])
 
 	// A web service: the router is made first, and the sweep carries the
 	// promotion on.
