@@ -159,8 +159,15 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	})
 	for _, fn := range []awslambda.Function{api, releases} {
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("cloudformation:UpdateStack", "cloudformation:DescribeStackEvents", "cloudformation:CancelUpdateStack"),
+			Actions: jsii.Strings("cloudformation:UpdateStack", "cloudformation:DescribeStackEvents", "cloudformation:CancelUpdateStack",
+				"cloudformation:DescribeStackResources"),
 			Resources: jsii.Strings(*appStacks),
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ecs:DescribeServices"),
+			Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ecs"), Resource: jsii.String("service"), ResourceName: jsii.String(*cmp.cluster.ClusterName() + "/*"),
+			})),
 		}))
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions: jsii.Strings("cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DescribeStacks",
