@@ -582,3 +582,17 @@ func TestPromoteThroughTheClient(t *testing.T) {
 	_, err = h.client.ReleaseEvents(ctx, "nope", r1.ID)
 	requireCode(t, rack.ENOTFOUND, err)
 }
+
+func TestAValueTooBigForItsParameterIsRefused(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	big := map[string]string{"BIG": strings.Repeat("v", rack.MaxEnvValue+1)}
+	_, err = h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Env: &big})
+	requireCode(t, rack.EINVALID, err)
+	require.Equal(t, "the value of BIG is 4097 bytes: values are limited to 4096 bytes", rack.ErrorMessage(err))
+	rs, err := h.client.ReleaseList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Empty(t, rs, "nothing recorded")
+}

@@ -128,6 +128,12 @@ func TestEnvironment(t *testing.T) {
 		require.Equal(t, rack.EINVALID, rack.ErrorCode(rack.ValidateEnvKey(k)), k)
 	}
 	require.Equal(t, rack.EINVALID, rack.ErrorCode(rack.Environment{"OK": "1", "9BAD": "x"}.Validate()))
+	// A value must fit a standard SSM parameter, which containers read it
+	// from; the error names the variable and the size, never the value.
+	require.NoError(t, rack.Environment{"BIG": strings.Repeat("x", rack.MaxEnvValue)}.Validate())
+	err := rack.Environment{"BIG": strings.Repeat("y", rack.MaxEnvValue+1)}.Validate()
+	require.Equal(t, rack.EINVALID, rack.ErrorCode(err))
+	require.Equal(t, "the value of BIG is 4097 bytes: values are limited to 4096 bytes", rack.ErrorMessage(err))
 
 	k, v, err := rack.ParseEnvironmentLine("URL=postgres://u:p@h/db?sslmode=require&x=y")
 	require.NoError(t, err)
