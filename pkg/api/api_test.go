@@ -50,6 +50,8 @@ type harness struct {
 	layout  *fake.Layout
 	// promotions are the promotion use cases, for a test to settle.
 	promotions *service.Promotions
+	// running is ECS's side of the app's services.
+	running *fake.Running
 }
 
 func newHarness(t *testing.T) *harness {
@@ -65,13 +67,14 @@ func newHarness(t *testing.T) *harness {
 		Sources: h.sources, Builder: h.builder, Logs: h.buildLogs, Images: &fake.Images{}, Releaser: releases,
 		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
 	})
-	h.updates, h.values, h.layout = fake.NewUpdates(time.Now), fake.NewEnvValues(), &fake.Layout{}
+	h.updates, h.values, h.layout, h.running = fake.NewUpdates(time.Now), fake.NewEnvValues(), &fake.Layout{}, fake.NewRunning()
 	h.promotions = service.NewPromotions(core, h.store, fake.Sealer{}, service.PromotePorts{Stacks: h.updates, Env: h.values, Layout: h.layout, Deployments: h.updates})
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       h.apps,
 		Builds:     h.builds,
 		Releases:   releases,
 		Promotions: h.promotions,
+		Services:   service.NewServices(core, h.promotions, releases, h.running),
 		System:     service.NewSystem(rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"}),
 		Auth:       fake.Auth{Password: password}, Log: log, Version: "1.0.0",
 	}))
@@ -595,4 +598,62 @@ func TestAValueTooBigForItsParameterIsRefused(t *testing.T) {
 	rs, err := h.client.ReleaseList(ctx, "myapp")
 	require.NoError(t, err)
 	require.Empty(t, rs, "nothing recorded")
+}
+
+func TestScaleThroughTheClient(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	h.stacks.Settle()
+	require.NoError(t, h.apps.ReconcileApps(ctx))
+	ss, err := h.client.ServiceList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Empty(t, ss)
+
+	const build = "BAAAAAAAAAA"
+	_, err = h.store.CreateBuild(ctx, rack.Build{App: "myapp", ID: build, Status: rack.BuildComplete,
+		Manifest: "services:\n  web:\n    build: .\n    port: 3000\n  worker:\n    build: .\n"})
+	require.NoError(t, err)
+	b := build
+	r, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Build: &b})
+	require.NoError(t, err)
+	_, err = h.client.ReleasePromote(ctx, "myapp", r.ID)
+	require.NoError(t, err)
+	h.running.Hosts["myapp"] = map[string][]string{"web": {"web.myapp.dev.example.org"}}
+
+	two := 2
+	release, err := h.client.ServiceUpdate(ctx, "myapp", "web", sdk.ServiceUpdateOptions{Count: &two})
+	require.NoError(t, err)
+	require.Empty(t, release)
+	require.Equal(t, 2, h.running.Counts["myapp/web"])
+	memory := 1024
+	release, err = h.client.ServiceUpdate(ctx, "myapp", "worker", sdk.ServiceUpdateOptions{Memory: &memory})
+	require.NoError(t, err)
+	require.Regexp(t, `^R[A-Z]{10}$`, release)
+	ss, err = h.client.ServiceList(ctx, "myapp")
+	require.NoError(t, err)
+	require.Equal(t, []sdk.Service{
+		{Name: "web", Domain: "web.myapp.dev.example.org", Ports: []sdk.ServicePort{{Balancer: 80, Container: 3000}}, Count: 2, Cpu: 256, Memory: 512},
+		{Name: "worker", Ports: []sdk.ServicePort{}, Count: 1, Cpu: 256, Memory: 1024},
+	}, ss)
+	_, err = h.client.ServiceUpdate(ctx, "myapp", "nope", sdk.ServiceUpdateOptions{Count: &two})
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.ServiceUpdate(ctx, "myapp", "web", sdk.ServiceUpdateOptions{})
+	requireCode(t, rack.EINVALID, err)
+
+	require.NoError(t, h.client.ServiceRestart(ctx, "myapp", "worker"))
+	require.Equal(t, []string{"myapp/worker"}, h.running.Restarts)
+	requireCode(t, rack.ENOTFOUND, h.client.ServiceRestart(ctx, "myapp", "nope"))
+
+	// The form Convox's client sends.
+	req, err := http.NewRequest(http.MethodPut, h.url+"/apps/myapp/services/web", strings.NewReader("count=3"))
+	require.NoError(t, err)
+	req.SetBasicAuth("convox", password)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	require.Equal(t, 3, h.running.Counts["myapp/web"])
 }

@@ -263,3 +263,70 @@ func FuzzPromoteRelease(f *testing.F) {
 		}
 	})
 }
+
+// FuzzServiceUpdateBody scales a deployed service with any body, JSON or
+// Convox's form: the answer is a 200 or a 4xx with a message, never a
+// 5xx, and a 4xx records no scale and sets no count.
+func FuzzServiceUpdateBody(f *testing.F) {
+	for _, seed := range []struct {
+		body string
+		form bool
+	}{
+		{`{"count": 2}`, false}, {`{"cpu": 512, "memory": 1024}`, false}, {`{"count": -1}`, false},
+		{`{}`, false}, {``, false}, {`{"count": "2"}`, false}, {`{"count": 1e99}`, false},
+		{`count=2`, true}, {`count=2&count=3`, true}, {`cpu=x`, true}, {`%zz`, true}, {`nope=1`, true},
+	} {
+		f.Add([]byte(seed.body), seed.form)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, form bool) {
+		store := memstore.New(nil)
+		ctx := context.Background()
+		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
+			t.Fatal(err)
+		}
+		core := service.NewCore(service.CoreConfig{Rack: "fuzz"})
+		releases := service.NewReleases(core, store, fake.Sealer{})
+		if _, err := store.CreateBuild(ctx, rack.Build{App: "web", ID: "BFUZZFUZZFU", Status: rack.BuildComplete,
+			Manifest: "services:\n  web:\n    build: .\n    port: 3000\n"}); err != nil {
+			t.Fatal(err)
+		}
+		b := "BFUZZFUZZFU"
+		r, err := releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		updates, running := fake.NewUpdates(time.Now), fake.NewRunning()
+		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
+		if _, err := promotions.Promote(ctx, "web", r.ID); err != nil {
+			t.Fatal(err)
+		}
+		server := api.New(api.Config{Services: service.NewServices(core, promotions, releases, running), Auth: fake.Auth{Password: password}})
+		req := httptest.NewRequest(http.MethodPut, "/apps/web/services/web", bytes.NewReader(body))
+		if form {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.SetBasicAuth("convox", password)
+		rec := httptest.NewRecorder()
+		server.ServeHTTP(rec, req)
+		app, err := store.GetApp(ctx, "web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch rec.Code {
+		case http.StatusOK:
+			if _, ok := app.Scale["web"]; !ok {
+				t.Fatalf("200, but no scale recorded: %s", rec.Body.String())
+			}
+		case http.StatusBadRequest:
+			var e struct{ Error string }
+			if err := json.NewDecoder(rec.Body).Decode(&e); err != nil || e.Error == "" {
+				t.Fatalf("400 without an error message: %q", rec.Body.String())
+			}
+			if len(app.Scale) != 0 || len(running.Counts) != 0 {
+				t.Fatalf("400 (%s), but scale %+v recorded and counts %v set", e.Error, app.Scale, running.Counts)
+			}
+		default:
+			t.Fatalf("%d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+	})
+}

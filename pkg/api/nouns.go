@@ -44,6 +44,13 @@ type Promotions interface {
 	Deployments(ctx context.Context, app string) ([]rack.Deployment, error)
 }
 
+// Services is what the service routes call.
+type Services interface {
+	ListServices(ctx context.Context, app string) ([]rack.Service, error)
+	UpdateService(ctx context.Context, app, service string, u service.ServiceUpdate) (string, error)
+	RestartService(ctx context.Context, app, service string) error
+}
+
 // System is what the system routes call.
 type System interface {
 	System(ctx context.Context) (rack.System, error)
@@ -56,4 +63,5 @@ var (
 	_ Releases   = (*service.Releases)(nil)
 	_ System     = (*service.System)(nil)
 	_ Promotions = (*service.Promotions)(nil)
+	_ Services   = (*service.Services)(nil)
 )

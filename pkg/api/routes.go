@@ -38,6 +38,9 @@ func (s *Server) Routes() []Route {
 		{"GET /apps/{app}/releases/{id}/events", s.releaseEvents},
 		{"POST /apps/{app}/cancel", s.cancelApp},
 		{"GET /apps/{app}/deployments", s.deployments},
+		{"GET /apps/{app}/services", s.listServices},
+		{"PUT /apps/{app}/services/{service}", s.updateService},
+		{"POST /apps/{app}/services/{service}/restart", s.restartService},
 	}
 }
 

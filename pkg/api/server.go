@@ -33,6 +33,7 @@ type Config struct {
 	Builds     Builds
 	Releases   Releases
 	Promotions Promotions
+	Services   Services
 	System     System
 	Auth       Authenticator
 	// Log should come from Logger, so records carry request ids.
@@ -47,6 +48,7 @@ type Server struct {
 	builds   Builds
 	releases Releases
 	promote  Promotions
+	services Services
 	system   System
 	auth     Authenticator
 	log      *slog.Logger
@@ -59,7 +61,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
+	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, services: c.Services, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
 	for _, r := range s.Routes() {
 		s.mux.Handle(r.Pattern, s.endpoint(r.Handle))
 	}

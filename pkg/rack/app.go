@@ -48,7 +48,10 @@ type App struct {
 	Promotion Promotion
 	// Router is the host name of the balancer in front of the app's
 	// services, as of its active release; "" when none has a port.
-	Router  string
+	Router string
+	// Scale is what `convox scale` set, by service: it overrides the
+	// manifest's, in every promotion after.
+	Scale   map[string]ServiceScale
 	Version int64 // incremented by every write; guards optimistic updates
 	Created time.Time
 	Updated time.Time
@@ -69,6 +72,14 @@ type Promotion struct {
 
 // Active reports whether a promotion is under way.
 func (p Promotion) Active() bool { return p.Release != "" }
+
+// ServiceScale is what `convox scale` set of a service; zero fields were
+// not set, and the manifest's hold.
+type ServiceScale struct {
+	Count  *int // desired tasks; may be 0
+	CPU    int  // CPU units
+	Memory int  // MiB
+}
 
 // AppGeneration is the generation of every Rack app, in Convox's terms: one
 // described by a convox.yml (Convox's generation 1 apps used

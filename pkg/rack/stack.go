@@ -44,3 +44,19 @@ type Deployment struct {
 	Desired, Running, Pending, Failed int
 	Updated                           time.Time
 }
+
+// Service is one of an app's services as its active release runs it, and
+// as `convox scale` sized it.
+type Service struct {
+	Name        string
+	Domain      string // the first host name it answers on; "" with no port
+	Ports       []ServicePort
+	Count       int // desired tasks
+	CPU, Memory int // CPU units, MiB
+}
+
+// ServicePort is a service's port behind the rack's router: the
+// balancer's and the container's.
+type ServicePort struct {
+	Balancer, Container int
+}

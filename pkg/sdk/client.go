@@ -324,6 +324,27 @@ func (c *Client) AppDeployments(ctx context.Context, app string) ([]Deployment, 
 	return ds, err
 }
 
+// ServiceList lists the services of an app's active release.
+func (c *Client) ServiceList(ctx context.Context, app string) ([]Service, error) {
+	ss := []Service{}
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/services", nil, nil, &ss)
+	return ss, err
+}
+
+// ServiceUpdate scales a service: its count at once, its cpu or memory
+// by a new release, promoted (whose id it returns).
+func (c *Client) ServiceUpdate(ctx context.Context, app, service string, opts ServiceUpdateOptions) (string, error) {
+	var out ServiceUpdated
+	_, err := c.do(ctx, http.MethodPut, "/apps/"+esc(app)+"/services/"+esc(service), nil, opts, &out)
+	return out.Release, err
+}
+
+// ServiceRestart replaces a service's tasks with new ones.
+func (c *Client) ServiceRestart(ctx context.Context, app, service string) error {
+	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/services/"+esc(service)+"/restart", nil, nil, nil)
+	return err
+}
+
 // AppCancel cancels an app's deployment under way.
 func (c *Client) AppCancel(ctx context.Context, app string) error {
 	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/cancel", nil, nil, nil)

@@ -50,6 +50,36 @@ type Release struct {
 	Created time.Time `json:"created"`
 }
 
+// Service is one of an app's services, as Convox's client reads it.
+type Service struct {
+	Name   string        `json:"name"`
+	Domain string        `json:"domain"`
+	Ports  []ServicePort `json:"ports"`
+	Count  int           `json:"count"`
+	Cpu    int           `json:"cpu"`
+	Memory int           `json:"memory"`
+}
+
+// ServicePort is a service's port: the balancer's and the container's.
+type ServicePort struct {
+	Balancer  int `json:"balancer"`
+	Container int `json:"container"`
+}
+
+// ServiceUpdateOptions is the body of PUT /apps/{app}/services/{service}:
+// what `convox scale` changes; nil fields stay.
+type ServiceUpdateOptions struct {
+	Count  *int `json:"count,omitempty"`
+	Cpu    *int `json:"cpu,omitempty"`
+	Memory *int `json:"memory,omitempty"`
+}
+
+// ServiceUpdated answers a scale: the release a new size made and
+// promoted, "" for a count alone.
+type ServiceUpdated struct {
+	Release string `json:"release,omitempty"`
+}
+
 // Deployment is how the newest ECS deployment of one of an app's services
 // stands.
 type Deployment struct {

@@ -382,10 +382,11 @@ func (p *Promotions) submit(ctx context.Context, a rack.App, r rack.Release) (ra
 	if err != nil {
 		return a, err
 	}
-	stack, err := appstack.Render(m, appstack.Options{
+	stack, err := appstack.Render(scaled(m, a.Scale), appstack.Options{
 		Rack:    layout,
 		App:     a.Name,
 		Release: appstack.Release{ID: r.ID, Build: r.Build, Env: refs},
+		Counts:  counts(a.Scale),
 	})
 	if err != nil {
 		return a, p.fail(ctx, a, r, err)
@@ -529,4 +530,36 @@ func (p *Promotions) load(ctx context.Context, r rack.Release) (m manifest.Manif
 		return manifest.Manifest{}, nil, rack.Errorf(rack.EINVALID, "required env: %s", strings.Join(missing, ", "))
 	}
 	return m, env, nil
+}
+
+// scaled is m with the cpu and memory `convox scale` set of its services.
+func scaled(m manifest.Manifest, scale map[string]rack.ServiceScale) manifest.Manifest {
+	if len(scale) == 0 {
+		return m
+	}
+	services := make([]manifest.Service, len(m.Services))
+	copy(services, m.Services)
+	for i, s := range services {
+		if sc, ok := scale[s.Name]; ok {
+			if sc.CPU > 0 {
+				services[i].Scale.CPU = sc.CPU
+			}
+			if sc.Memory > 0 {
+				services[i].Scale.Memory = sc.Memory
+			}
+		}
+	}
+	m.Services = services
+	return m
+}
+
+// counts are the desired counts `convox scale` set, by service.
+func counts(scale map[string]rack.ServiceScale) map[string]int {
+	out := map[string]int{}
+	for name, sc := range scale {
+		if sc.Count != nil {
+			out[name] = *sc.Count
+		}
+	}
+	return out
 }

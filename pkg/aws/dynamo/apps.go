@@ -40,9 +40,36 @@ type appRecord struct {
 	// Its router, and the app's.
 	PromotionRouter string `dynamodbav:"promotionRouter,omitempty"`
 	Router          string `dynamodbav:"router,omitempty"`
-	Version         int64  `dynamodbav:"version"`
-	Created         string `dynamodbav:"created"`
-	Updated         string `dynamodbav:"updated"`
+	// What convox scale set, by service.
+	Scale   map[string]scaleRecord `dynamodbav:"scale,omitempty"`
+	Version int64                  `dynamodbav:"version"`
+	Created string                 `dynamodbav:"created"`
+	Updated string                 `dynamodbav:"updated"`
+}
+
+type scaleRecord struct {
+	Count  *int `dynamodbav:"count,omitempty"`
+	CPU    int  `dynamodbav:"cpu,omitempty"`
+	Memory int  `dynamodbav:"memory,omitempty"`
+}
+
+func scaleOf(r map[string]scaleRecord) map[string]rack.ServiceScale {
+	if len(r) == 0 {
+		return nil
+	}
+	out := make(map[string]rack.ServiceScale, len(r))
+	for k, v := range r {
+		out[k] = rack.ServiceScale{Count: v.Count, CPU: v.CPU, Memory: v.Memory}
+	}
+	return out
+}
+
+func scaleRecords(s map[string]rack.ServiceScale) map[string]scaleRecord {
+	out := make(map[string]scaleRecord, len(s))
+	for k, v := range s {
+		out[k] = scaleRecord{Count: v.Count, CPU: v.CPU, Memory: v.Memory}
+	}
+	return out
 }
 
 func (r appRecord) app() (rack.App, error) {
@@ -56,6 +83,7 @@ func (r appRecord) app() (rack.App, error) {
 		Version:    r.Version,
 		Promotion:  rack.Promotion{Release: r.Promoting, Submitted: r.Submitted, Router: r.PromotionRouter},
 		Router:     r.Router,
+		Scale:      scaleOf(r.Scale),
 	}
 	times := map[*time.Time]string{&a.Created: r.Created, &a.Updated: r.Updated}
 	if r.Started != "" {
@@ -164,6 +192,7 @@ func (s *Store) UpdateApp(ctx context.Context, app rack.App, from rack.AppStatus
 	upd = setOrRemove(upd, "promotionStarted", formatTime(p.Started), !p.Active() || p.Started.IsZero())
 	upd = setOrRemove(upd, "promotionRouter", p.Router, !p.Active() || p.Router == "")
 	upd = setOrRemove(upd, "router", app.Router, app.Router == "")
+	upd = setOrRemove(upd, "scale", scaleRecords(app.Scale), len(app.Scale) == 0)
 	k := key(appPartition(app.Name), appSortKey)
 	item, err := s.update(ctx, k, upd, versioned(app.Version, string(from)))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	ecsapi "github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"github.com/rackhq/rack/pkg/appstack"
 	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 )
@@ -22,12 +23,14 @@ import (
 // API is the part of the ECS client the deployments use.
 type API interface {
 	DescribeServices(ctx context.Context, in *ecsapi.DescribeServicesInput, opts ...func(*ecsapi.Options)) (*ecsapi.DescribeServicesOutput, error)
+	UpdateService(ctx context.Context, in *ecsapi.UpdateServiceInput, opts ...func(*ecsapi.Options)) (*ecsapi.UpdateServiceOutput, error)
 }
 
 // StackAPI is the part of the CloudFormation client they use: the
 // services an app's stack holds.
 type StackAPI interface {
 	DescribeStackResources(ctx context.Context, in *cloudformation.DescribeStackResourcesInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
+	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, opts ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
 }
 
 // Deployments reads the deployments of one rack's apps' services.
@@ -102,4 +105,78 @@ func serviceName(rack, app, taskDefinition, fallback string) string {
 		return name
 	}
 	return fallback
+}
+
+// outputs reads the outputs of app's stack.
+func (d *Deployments) outputs(ctx context.Context, app string) (map[string]string, error) {
+	out, err := d.cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(names.AppStack(d.rack, app))})
+	if err != nil {
+		return nil, fmt.Errorf("stack of app %s: %w", app, err)
+	}
+	outputs := map[string]string{}
+	if len(out.Stacks) > 0 {
+		for _, o := range out.Stacks[0].Outputs {
+			outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+		}
+	}
+	return outputs, nil
+}
+
+// ServiceHosts are the host names each of app's services answers on, as
+// its stack says (appstack.OutputHosts); a service with no port has none.
+func (d *Deployments) ServiceHosts(ctx context.Context, app string, services []string) (map[string][]string, error) {
+	outputs, err := d.outputs(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	hosts := map[string][]string{}
+	for _, s := range services {
+		if v := outputs[appstack.OutputHosts(s)]; v != "" {
+			hosts[s] = strings.Split(v, ",")
+		}
+	}
+	return hosts, nil
+}
+
+// service is the ARN of app's ECS service, as its stack says
+// (appstack.OutputService); ENOTFOUND when the stack has none of that
+// name.
+func (d *Deployments) service(ctx context.Context, app, service string) (string, error) {
+	outputs, err := d.outputs(ctx, app)
+	if err != nil {
+		return "", err
+	}
+	arn := outputs[appstack.OutputService(service)]
+	if arn == "" {
+		return "", rack.Errorf(rack.ENOTFOUND, "service not found: %s (app %s has not deployed it)", service, app)
+	}
+	return arn, nil
+}
+
+// SetCount sets the desired count of app's service in ECS: it takes
+// effect in seconds, with no stack update.
+func (d *Deployments) SetCount(ctx context.Context, app, service string, count int) error {
+	arn, err := d.service(ctx, app, service)
+	if err != nil {
+		return err
+	}
+	_, err = d.ecs.UpdateService(ctx, &ecsapi.UpdateServiceInput{Cluster: aws.String(d.cluster), Service: aws.String(arn), DesiredCount: aws.Int32(int32(count))})
+	if err != nil {
+		return fmt.Errorf("scale %s of app %s: %w", service, app, err)
+	}
+	return nil
+}
+
+// Restart replaces the tasks of app's service with new ones of the same
+// task definition (a new ECS deployment).
+func (d *Deployments) Restart(ctx context.Context, app, service string) error {
+	arn, err := d.service(ctx, app, service)
+	if err != nil {
+		return err
+	}
+	_, err = d.ecs.UpdateService(ctx, &ecsapi.UpdateServiceInput{Cluster: aws.String(d.cluster), Service: aws.String(arn), ForceNewDeployment: true})
+	if err != nil {
+		return fmt.Errorf("restart %s of app %s: %w", service, app, err)
+	}
+	return nil
 }

@@ -275,3 +275,48 @@ func (l *Layout) SetBuilding(b bool) {
 	defer l.mu.Unlock()
 	l.Building = b
 }
+
+// Running is ECS's side of an app's services: the counts set, the
+// restarts, and host names a test gives.
+type Running struct {
+	mu       sync.Mutex
+	Hosts    map[string]map[string][]string // app → service → host names
+	Counts   map[string]int                 // "app/service" → the count set last
+	Restarts []string                       // "app/service", in order
+}
+
+var _ service.Running = (*Running)(nil)
+
+// NewRunning returns Running with nothing set.
+func NewRunning() *Running {
+	return &Running{Hosts: map[string]map[string][]string{}, Counts: map[string]int{}}
+}
+
+// ServiceHosts are the host names set in Hosts.
+func (r *Running) ServiceHosts(_ context.Context, app string, services []string) (map[string][]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string][]string{}
+	for _, s := range services {
+		if h := r.Hosts[app][s]; len(h) > 0 {
+			out[s] = h
+		}
+	}
+	return out, nil
+}
+
+// SetCount records the count.
+func (r *Running) SetCount(_ context.Context, app, service string, count int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Counts[app+"/"+service] = count
+	return nil
+}
+
+// Restart records the restart.
+func (r *Running) Restart(_ context.Context, app, service string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Restarts = append(r.Restarts, app+"/"+service)
+	return nil
+}

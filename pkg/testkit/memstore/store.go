@@ -102,6 +102,7 @@ func (s *Store) UpdateApp(_ context.Context, app rack.App, from rack.AppStatus) 
 	}
 	stored.Status, stored.Release, stored.Parameters = app.Status, app.Release, maps.Clone(app.Parameters)
 	stored.Locked, stored.Promotion, stored.Router = app.Locked, app.Promotion, app.Router
+	stored.Scale = maps.Clone(app.Scale)
 	if !stored.Promotion.Active() {
 		stored.Promotion = rack.Promotion{}
 	}

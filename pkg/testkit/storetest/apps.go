@@ -132,6 +132,8 @@ func testUpdateAppIsConditional(t *testing.T, e *env) {
 	promoting.Locked = true
 	promoting.Promotion = rack.Promotion{Release: ID(rack.ReleaseIDPrefix, 2), Submitted: true, Started: e.clock.Now(), Router: "router.example.org"}
 	promoting.Router = "old-router.example.org"
+	zero, two := 0, 2
+	promoting.Scale = map[string]rack.ServiceScale{"web": {Count: &two, CPU: 512, Memory: 1024}, "worker": {Count: &zero}}
 	promoting, err = e.store.UpdateApp(ctx, promoting, rack.AppUpdating)
 	require.NoError(t, err)
 	got, err = e.store.GetApp(ctx, "web")
@@ -142,8 +144,9 @@ func testUpdateAppIsConditional(t *testing.T, e *env) {
 	require.True(t, got.Promotion.Started.Equal(e.clock.Now()))
 	require.Equal(t, "router.example.org", got.Promotion.Router)
 	require.Equal(t, "old-router.example.org", got.Router)
+	require.Equal(t, promoting.Scale, got.Scale, "a count of 0 is kept as 0, and an unset one as unset")
 	freed := got
-	freed.Locked, freed.Promotion, freed.Router = false, rack.Promotion{}, ""
+	freed.Locked, freed.Promotion, freed.Router, freed.Scale = false, rack.Promotion{}, "", nil
 	freed, err = e.store.UpdateApp(ctx, freed, rack.AppUpdating)
 	require.NoError(t, err)
 	got, err = e.store.GetApp(ctx, "web")

@@ -56,6 +56,7 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	own := cfn.NewRack(stacks, env.Rack)
 	own.Role = env.StackRole
 	releases := service.NewReleases(uses, store, sealer)
+	promotions := deploy.Promotions(env, cfg, uses, store, sealer)
 	// The bucket takes path-style addresses where the endpoint is not
 	// AWS's: a custom endpoint has no bucket host names.
 	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
@@ -70,7 +71,8 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 			Retention: env.BuildRetention,
 		}),
 		Releases:   releases,
-		Promotions: deploy.Promotions(env, cfg, uses, store, sealer),
+		Promotions: promotions,
+		Services:   service.NewServices(uses, promotions, releases, deploy.Running(env, cfg)),
 		System:     service.NewStackSystem(env.System(cfg.Region), own),
 		Auth:       auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
 		Log:        logger,

@@ -37,8 +37,13 @@ func Promotions(env wire.Env, cfg aws.Config, uses *service.Core, store *dynamo.
 		Stacks:      cfn.NewUpdates(stacks, env.Rack, sources.New(objects, env.Bucket), env.AppStackRole),
 		Env:         Env(env, cfg),
 		Layout:      cfn.NewLayout(stacks, layout, env.Certificate, env.AppStackRole),
-		Deployments: ecs.New(ecsapi.NewFromConfig(cfg), stacks, env.Rack, env.Cluster),
+		Deployments: Running(env, cfg),
 	})
+}
+
+// Running is ECS's side of the rack's apps' services.
+func Running(env wire.Env, cfg aws.Config) *ecs.Deployments {
+	return ecs.New(ecsapi.NewFromConfig(cfg), cloudformation.NewFromConfig(cfg), env.Rack, env.Cluster)
 }
 
 // Env is where the rack keeps its apps' environment values.
