@@ -34,6 +34,10 @@ func FuzzCommandLine(f *testing.F) {
 		{"env edit -p -w -a x", "", ""},
 		{"apps cancel x --wait", "https://convox:pw@rack.example.org", ""},
 		{"apps info -a x", "", ""},
+		{"scale web --count 2 --cpu 256 --wait -a x", "https://convox:pw@rack.example.org", ""},
+		{"scale --memory -1", "", ""},
+		{"services restart web -a x", "", ""},
+		{"restart -a x", "https://convox:pw@rack.example.org", ""},
 	} {
 		f.Add(seed.args, seed.rackURL, seed.stdin)
 	}

@@ -48,6 +48,8 @@ type rackServer struct {
 	// updates behind them (completed at once unless updates.Hold).
 	promotions *service.Promotions
 	updates    *fake.Updates
+	// running is ECS's side of the apps' services: counts, restarts.
+	running *fake.Running
 }
 
 // settle finishes every stack change under way and runs the sweep, as the
@@ -84,7 +86,7 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		Sources: r.sources, Builder: r.builder, Logs: r.buildLogs, Images: &fake.Images{}, Releaser: releases,
 		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
 	})
-	r.updates = fake.NewUpdates(clock.Now)
+	r.updates, r.running = fake.NewUpdates(clock.Now), fake.NewRunning()
 	r.promotions = service.NewPromotions(core, r.store, fake.Sealer{}, service.PromotePorts{
 		Stacks: r.updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: r.updates,
 	})
@@ -93,6 +95,7 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		Builds:     r.builds,
 		Releases:   releases,
 		Promotions: r.promotions,
+		Services:   service.NewServices(core, r.promotions, releases, r.running),
 		System:     service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
 		Auth:       fake.Auth{Password: testPassword},
 		Version:    "1.2.3",

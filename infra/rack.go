@@ -164,7 +164,7 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			Resources: jsii.Strings(*appStacks),
 		}))
 		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings("ecs:DescribeServices"),
+			Actions: jsii.Strings("ecs:DescribeServices", "ecs:UpdateService"),
 			Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("ecs"), Resource: jsii.String("service"), ResourceName: jsii.String(*cmp.cluster.ClusterName() + "/*"),
 			})),
