@@ -165,6 +165,21 @@ func deployThroughTheRack(t *testing.T, user binary, hook *webhook, rackName str
 	require.GreaterOrEqual(t, kinds["AWS::ElasticLoadBalancingV2::ListenerRule"], 1, "%v", kinds)
 	requireStackStatus(t, names.RouterStack(rackName), cftypes.StackStatusCreateComplete)
 
+	// Scale: a count through ECS at once, kept by the next promotion.
+	start := time.Now()
+	stdout, _ = user.ok("scale", "web", "--count", "3", "--wait", "-a", "site")
+	t.Logf("figure: convox scale web --count 3 --wait, to 3 running on the emulator: %s", time.Since(start).Round(time.Millisecond))
+	require.Regexp(t, `^Scaling web\.\.\. \n(.* web deployment .*\n)+OK\n$`, stdout)
+	stdout, _ = user.ok("scale", "-a", "site")
+	require.Regexp(t, `^SERVICE +DESIRED +RUNNING +CPU +MEMORY\nweb +3 +3 +256 +512\n$`, stdout)
+	stdout, _ = user.ok("services", "-a", "site")
+	require.Regexp(t, `^SERVICE +DOMAIN +PORTS\nweb +web\.site\.\S+ +80:80\n$`, stdout)
+	user.ok("env", "set", "Y=1", "--promote", "--wait", "-a", "site")
+	require.Contains(t, stackTemplate(t, rackName, "site"), `"DesiredCount":3`, "the next promotion keeps the count")
+	stdout, _ = user.ok("scale", "-a", "site")
+	require.Regexp(t, `\nweb +3 +3 +`, stdout)
+	user.ok("services", "restart", "web", "-a", "site")
+
 	// Two built services, one with a port, and a timer; every service
 	// takes the app's whole environment.
 	user.ok("apps", "create", "shop", "--wait")
