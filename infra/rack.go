@@ -179,6 +179,31 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 			Resources: jsii.Strings(*envValues, *envValues+"/*"),
 		}))
 		appStackRole.GrantPassRole(fn.GrantPrincipal())
+		// Processes: the cluster's tasks, listed, read, stopped and (in the
+		// api function) run from the apps' task definitions, whose roles
+		// RunTask passes to ECS.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ecs:ListTasks", "ecs:DescribeTasks", "ecs:StopTask"),
+			Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ecs"), Resource: jsii.String("task"), ResourceName: jsii.String(*cmp.cluster.ClusterName() + "/*"),
+			}), *stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ecs"), Resource: jsii.String("container-instance"), ResourceName: jsii.String(*cmp.cluster.ClusterName() + "/*"),
+			})),
+		}))
+		// AWS documents no resource for DescribeTaskDefinition.
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("ecs:DescribeTaskDefinition"), Resources: jsii.Strings("*"),
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("ecs:RunTask"),
+			Resources:  jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ecs"), Resource: jsii.String("task-definition"), ResourceName: jsii.String(names.AppStackPrefix(name) + "*")})),
+			Conditions: &map[string]any{"ArnEquals": map[string]any{"ecs:cluster": cmp.cluster.ClusterArn()}},
+		}))
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("iam:PassRole"),
+			Resources:  jsii.Strings("arn:" + *awscdk.Aws_PARTITION() + ":iam::" + *awscdk.Aws_ACCOUNT_ID() + ":role/" + names.AppStackPrefix(name) + "*"),
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+		}))
 		bucket.GrantPut(fn, jsii.String("templates/*"))
 	}
 	// Builds: the API starts them and reads their output; the builds

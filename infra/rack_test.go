@@ -392,6 +392,11 @@ func TestTheAPIChangesItsOwnStackOnly(t *testing.T) {
 			case slices.Contains(actions, any("iam:PassRole")) && jsonEqual(s["Resource"], map[string]any{"Fn::GetAtt": []any{"AppStackRoleC09024E8", "Arn"}}):
 				// The api and releases functions pass the app stack role.
 				require.Regexp(t, `^(Api|Releases)ServiceRoleDefaultPolicy`, id)
+			case slices.Contains(actions, any("iam:PassRole")) && jsonEqual(s["Condition"], map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "ecs-tasks.amazonaws.com"}}):
+				// The api and releases functions pass the apps' task roles
+				// to ECS when they run a one-off process.
+				require.Regexp(t, `^(Api|Releases)ServiceRoleDefaultPolicy`, id)
+				require.Contains(t, fmt.Sprint(s["Resource"]), ":role/")
 			case slices.Contains(actions, any("iam:PassRole")) && id == "AppStackRoleDefaultPolicy5F993928":
 				// The app stack role passes the apps' own roles to ECS and
 				// the scheduler.

@@ -50,8 +50,10 @@ type harness struct {
 	layout  *fake.Layout
 	// promotions are the promotion use cases, for a test to settle.
 	promotions *service.Promotions
-	// running is ECS's side of the app's services.
+	// running is ECS's side of the app's services, and tasks of its
+	// processes.
 	running *fake.Running
+	tasks   *fake.Tasks
 }
 
 func newHarness(t *testing.T) *harness {
@@ -69,12 +71,15 @@ func newHarness(t *testing.T) *harness {
 	})
 	h.updates, h.values, h.layout, h.running = fake.NewUpdates(time.Now), fake.NewEnvValues(), &fake.Layout{}, fake.NewRunning()
 	h.promotions = service.NewPromotions(core, h.store, fake.Sealer{}, service.PromotePorts{Stacks: h.updates, Env: h.values, Layout: h.layout, Deployments: h.updates})
+	h.tasks = fake.NewTasks(time.Now)
+	services := service.NewServices(core, h.promotions, releases, h.running)
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       h.apps,
 		Builds:     h.builds,
 		Releases:   releases,
 		Promotions: h.promotions,
-		Services:   service.NewServices(core, h.promotions, releases, h.running),
+		Services:   services,
+		Processes:  service.NewProcesses(core, services, h.tasks),
 		System:     service.NewSystem(rack.System{Name: "test", Region: "us-east-1", Version: "1.0.0"}),
 		Auth:       fake.Auth{Password: password}, Log: log, Version: "1.0.0",
 	}))
@@ -656,4 +661,58 @@ func TestScaleThroughTheClient(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	require.Equal(t, 3, h.running.Counts["myapp/web"])
+}
+
+func TestProcessesThroughTheClient(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.client.AppCreate(ctx, "myapp")
+	require.NoError(t, err)
+	h.stacks.Settle()
+	require.NoError(t, h.apps.ReconcileApps(ctx))
+	ps, err := h.client.ProcessList(ctx, "myapp", "", "")
+	require.NoError(t, err)
+	require.Empty(t, ps, "nothing deployed")
+	_, err = h.client.ProcessRun(ctx, "myapp", "web", "date")
+	requireCode(t, rack.ECONFLICT, err)
+
+	const build = "BAAAAAAAAAA"
+	_, err = h.store.CreateBuild(ctx, rack.Build{App: "myapp", ID: build, Status: rack.BuildComplete,
+		Manifest: "services:\n  web:\n    build: .\n    port: 3000\n  worker:\n    build: .\n"})
+	require.NoError(t, err)
+	b := build
+	r, err := h.client.ReleaseCreate(ctx, "myapp", sdk.ReleaseCreateOptions{Build: &b})
+	require.NoError(t, err)
+	_, err = h.client.ReleasePromote(ctx, "myapp", r.ID)
+	require.NoError(t, err)
+	started := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	h.tasks.Add("myapp", rack.Process{ID: "aaaa", Name: "web", Release: r.ID, Status: rack.ProcessRunning, Command: "npm start", Started: started})
+	h.tasks.Add("myapp", rack.Process{ID: "bbbb", Name: "worker", Release: "ROLDOLDOLDO", Status: rack.ProcessRunning, Started: started})
+	h.tasks.Release = r.ID
+
+	run, err := h.client.ProcessRun(ctx, "myapp", "worker", "rake db:migrate")
+	require.NoError(t, err)
+	require.Equal(t, "worker", run.Name)
+	require.Equal(t, "rake db:migrate", run.Command)
+	ps, err = h.client.ProcessList(ctx, "myapp", "", "")
+	require.NoError(t, err)
+	require.Len(t, ps, 3)
+	ps, err = h.client.ProcessList(ctx, "myapp", "web", "")
+	require.NoError(t, err)
+	require.Equal(t, []sdk.Process{{ID: "aaaa", App: "myapp", Name: "web", Release: r.ID, Status: "running", Command: "npm start", Started: started}}, ps)
+	ps, err = h.client.ProcessList(ctx, "myapp", "", r.ID)
+	require.NoError(t, err)
+	require.Len(t, ps, 2, "the web process and the run, of the active release")
+
+	got, err := h.client.ProcessGet(ctx, "myapp", run.ID)
+	require.NoError(t, err)
+	require.Equal(t, run, got)
+	require.NoError(t, h.client.ProcessStop(ctx, "myapp", run.ID))
+	_, err = h.client.ProcessGet(ctx, "myapp", run.ID)
+	requireCode(t, rack.ENOTFOUND, err)
+	requireCode(t, rack.ENOTFOUND, h.client.ProcessStop(ctx, "myapp", "no/such"))
+	_, err = h.client.ProcessRun(ctx, "myapp", "nope", "date")
+	requireCode(t, rack.ENOTFOUND, err)
+	_, err = h.client.ProcessRun(ctx, "myapp", "web", "  ")
+	requireCode(t, rack.EINVALID, err)
 }

@@ -330,3 +330,61 @@ func FuzzServiceUpdateBody(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProcessRunBody runs a one-off process with any body: a 201 with the
+// process, or a 4xx with a message and no process started; never a 5xx.
+func FuzzProcessRunBody(f *testing.F) {
+	for _, seed := range []string{`{"command": "date"}`, `{"command": ""}`, `{"command": 1}`, `{}`, ``, `{"command": "x", "extra": 1}`, `[`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		store := memstore.New(nil)
+		ctx := context.Background()
+		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
+			t.Fatal(err)
+		}
+		core := service.NewCore(service.CoreConfig{Rack: "fuzz"})
+		releases := service.NewReleases(core, store, fake.Sealer{})
+		if _, err := store.CreateBuild(ctx, rack.Build{App: "web", ID: "BFUZZFUZZFU", Status: rack.BuildComplete,
+			Manifest: "services:\n  web:\n    build: .\n"}); err != nil {
+			t.Fatal(err)
+		}
+		b := "BFUZZFUZZFU"
+		r, err := releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &b})
+		if err != nil {
+			t.Fatal(err)
+		}
+		updates := fake.NewUpdates(time.Now)
+		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
+		if _, err := promotions.Promote(ctx, "web", r.ID); err != nil {
+			t.Fatal(err)
+		}
+		tasks := fake.NewTasks(time.Now)
+		services := service.NewServices(core, promotions, releases, fake.NewRunning())
+		server := api.New(api.Config{Processes: service.NewProcesses(core, services, tasks), Auth: fake.Auth{Password: password}})
+		req := httptest.NewRequest(http.MethodPost, "/apps/web/services/web/processes", bytes.NewReader(body))
+		req.SetBasicAuth("convox", password)
+		rec := httptest.NewRecorder()
+		server.ServeHTTP(rec, req)
+		ps, err := tasks.Processes(ctx, "web", []string{"web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch rec.Code {
+		case http.StatusCreated:
+			if len(ps) != 1 {
+				t.Fatalf("201, but %d processes", len(ps))
+			}
+		case http.StatusBadRequest:
+			var e struct{ Error string }
+			if err := json.NewDecoder(rec.Body).Decode(&e); err != nil || e.Error == "" {
+				t.Fatalf("400 without an error message: %q", rec.Body.String())
+			}
+			if len(ps) != 0 {
+				t.Fatalf("400 (%s), but a process started", e.Error)
+			}
+		default:
+			t.Fatalf("%d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+	})
+}

@@ -51,6 +51,14 @@ type Services interface {
 	RestartService(ctx context.Context, app, service string) error
 }
 
+// Processes is what the process routes call.
+type Processes interface {
+	ListProcesses(ctx context.Context, app string, f service.ProcessFilter) ([]rack.Process, error)
+	GetProcess(ctx context.Context, app, id string) (rack.Process, error)
+	StopProcess(ctx context.Context, app, id string) error
+	RunProcess(ctx context.Context, app, service, command string) (rack.Process, error)
+}
+
 // System is what the system routes call.
 type System interface {
 	System(ctx context.Context) (rack.System, error)
@@ -64,4 +72,5 @@ var (
 	_ System     = (*service.System)(nil)
 	_ Promotions = (*service.Promotions)(nil)
 	_ Services   = (*service.Services)(nil)
+	_ Processes  = (*service.Processes)(nil)
 )

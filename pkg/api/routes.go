@@ -41,6 +41,10 @@ func (s *Server) Routes() []Route {
 		{"GET /apps/{app}/services", s.listServices},
 		{"PUT /apps/{app}/services/{service}", s.updateService},
 		{"POST /apps/{app}/services/{service}/restart", s.restartService},
+		{"POST /apps/{app}/services/{service}/processes", s.runProcess},
+		{"GET /apps/{app}/processes", s.listProcesses},
+		{"GET /apps/{app}/processes/{pid}", s.getProcess},
+		{"DELETE /apps/{app}/processes/{pid}", s.stopProcess},
 	}
 }
 

@@ -34,6 +34,7 @@ type Config struct {
 	Releases   Releases
 	Promotions Promotions
 	Services   Services
+	Processes  Processes
 	System     System
 	Auth       Authenticator
 	// Log should come from Logger, so records carry request ids.
@@ -44,16 +45,17 @@ type Config struct {
 
 // Server is the API's http.Handler.
 type Server struct {
-	apps     Apps
-	builds   Builds
-	releases Releases
-	promote  Promotions
-	services Services
-	system   System
-	auth     Authenticator
-	log      *slog.Logger
-	version  string
-	mux      *http.ServeMux
+	apps      Apps
+	builds    Builds
+	releases  Releases
+	promote   Promotions
+	services  Services
+	processes Processes
+	system    System
+	auth      Authenticator
+	log       *slog.Logger
+	version   string
+	mux       *http.ServeMux
 }
 
 // New returns the API handler.
@@ -61,7 +63,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, services: c.Services, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
+	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, services: c.Services, processes: c.Processes, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
 	for _, r := range s.Routes() {
 		s.mux.Handle(r.Pattern, s.endpoint(r.Handle))
 	}

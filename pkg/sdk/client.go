@@ -345,6 +345,41 @@ func (c *Client) ServiceRestart(ctx context.Context, app, service string) error 
 	return err
 }
 
+// ProcessList lists an app's processes, of one service or release when
+// given.
+func (c *Client) ProcessList(ctx context.Context, app, service, release string) ([]Process, error) {
+	q := url.Values{}
+	if service != "" {
+		q.Set("service", service)
+	}
+	if release != "" {
+		q.Set("release", release)
+	}
+	ps := []Process{}
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/processes", q, nil, &ps)
+	return ps, err
+}
+
+// ProcessGet reads one of an app's processes.
+func (c *Client) ProcessGet(ctx context.Context, app, id string) (Process, error) {
+	var p Process
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/processes/"+esc(id), nil, nil, &p)
+	return p, err
+}
+
+// ProcessStop stops one of an app's processes.
+func (c *Client) ProcessStop(ctx context.Context, app, id string) error {
+	_, err := c.do(ctx, http.MethodDelete, "/apps/"+esc(app)+"/processes/"+esc(id), nil, nil, nil)
+	return err
+}
+
+// ProcessRun starts a one-off process of a service, running command.
+func (c *Client) ProcessRun(ctx context.Context, app, service, command string) (Process, error) {
+	var p Process
+	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/services/"+esc(service)+"/processes", nil, ProcessRunOptions{Command: command}, &p)
+	return p, err
+}
+
 // AppCancel cancels an app's deployment under way.
 func (c *Client) AppCancel(ctx context.Context, app string) error {
 	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/cancel", nil, nil, nil)

@@ -50,6 +50,27 @@ type Release struct {
 	Created time.Time `json:"created"`
 }
 
+// Process is one of an app's running tasks, as Convox's client reads it.
+type Process struct {
+	ID       string    `json:"id"`
+	App      string    `json:"app"`
+	Name     string    `json:"name"`
+	Release  string    `json:"release"`
+	Status   string    `json:"status"`
+	Command  string    `json:"command"`
+	Image    string    `json:"image"`
+	Host     string    `json:"host"`
+	Instance string    `json:"instance"`
+	Started  time.Time `json:"started"`
+}
+
+// ProcessRunOptions is the body of POST
+// /apps/{app}/services/{service}/processes: the command a one-off
+// process runs in a shell.
+type ProcessRunOptions struct {
+	Command string `json:"command"`
+}
+
 // Service is one of an app's services, as Convox's client reads it.
 type Service struct {
 	Name   string        `json:"name"`

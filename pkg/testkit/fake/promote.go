@@ -2,6 +2,7 @@ package fake
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -319,4 +320,81 @@ func (r *Running) Restart(_ context.Context, app, service string) error {
 	defer r.mu.Unlock()
 	r.Restarts = append(r.Restarts, app+"/"+service)
 	return nil
+}
+
+// Tasks are ECS tasks in memory: those a test adds and those runs start.
+type Tasks struct {
+	mu      sync.Mutex
+	procs   map[string][]rack.Process // by app
+	next    int
+	Release string // the release runs are of
+	now     func() time.Time
+}
+
+var _ service.Tasks = (*Tasks)(nil)
+
+// NewTasks returns Tasks with none.
+func NewTasks(now func() time.Time) *Tasks {
+	return &Tasks{procs: map[string][]rack.Process{}, now: now}
+}
+
+// Add adds a task of app.
+func (f *Tasks) Add(app string, p rack.Process) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p.App = app
+	f.procs[app] = append(f.procs[app], p)
+}
+
+// Processes lists app's tasks of the named services.
+func (f *Tasks) Processes(_ context.Context, app string, services []string) ([]rack.Process, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []rack.Process{}
+	for _, p := range f.procs[app] {
+		for _, s := range services {
+			if p.Name == s {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Process reads one of app's tasks.
+func (f *Tasks) Process(_ context.Context, app, id string) (rack.Process, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.procs[app] {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return rack.Process{}, rack.Errorf(rack.ENOTFOUND, "process not found: %s", id)
+}
+
+// StopProcess removes one of app's tasks.
+func (f *Tasks) StopProcess(_ context.Context, app, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, p := range f.procs[app] {
+		if p.ID == id {
+			f.procs[app] = append(f.procs[app][:i], f.procs[app][i+1:]...)
+			return nil
+		}
+	}
+	return rack.Errorf(rack.ENOTFOUND, "process not found: %s", id)
+}
+
+// RunProcess starts a task running command.
+func (f *Tasks) RunProcess(_ context.Context, app, service, command string) (rack.Process, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next++
+	p := rack.Process{
+		ID: fmt.Sprintf("%032x", f.next), App: app, Name: service, Release: f.Release,
+		Status: rack.ProcessPending, Command: command, Started: f.now(),
+	}
+	f.procs[app] = append(f.procs[app], p)
+	return p, nil
 }

@@ -57,6 +57,7 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	own.Role = env.StackRole
 	releases := service.NewReleases(uses, store, sealer)
 	promotions := deploy.Promotions(env, cfg, uses, store, sealer)
+	services := service.NewServices(uses, promotions, releases, deploy.Running(env, cfg))
 	// The bucket takes path-style addresses where the endpoint is not
 	// AWS's: a custom endpoint has no bucket host names.
 	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
@@ -72,7 +73,8 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 		}),
 		Releases:   releases,
 		Promotions: promotions,
-		Services:   service.NewServices(uses, promotions, releases, deploy.Running(env, cfg)),
+		Services:   services,
+		Processes:  service.NewProcesses(uses, services, deploy.Tasks(env, cfg)),
 		System:     service.NewStackSystem(env.System(cfg.Region), own),
 		Auth:       auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
 		Log:        logger,

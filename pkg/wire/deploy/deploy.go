@@ -50,3 +50,11 @@ func Running(env wire.Env, cfg aws.Config) *ecs.Deployments {
 func Env(env wire.Env, cfg aws.Config) *params.Values {
 	return params.New(ssm.NewFromConfig(cfg), env.Rack)
 }
+
+// Tasks are ECS's side of the rack's apps' processes; one-off runs are
+// placed as the rack's services are.
+func Tasks(env wire.Env, cfg aws.Config) *ecs.Processes {
+	return ecs.NewProcesses(ecsapi.NewFromConfig(cfg), env.Rack, env.Cluster, ecs.Placement{
+		Fargate: env.Fargate, CapacityProvider: env.CapacityProvider, Subnets: env.Subnets,
+	})
+}
