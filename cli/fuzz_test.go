@@ -38,6 +38,9 @@ func FuzzCommandLine(f *testing.F) {
 		{"scale --memory -1", "", ""},
 		{"services restart web -a x", "", ""},
 		{"restart -a x", "https://convox:pw@rack.example.org", ""},
+		{"ps -s web --release R1 -a x", "https://convox:pw@rack.example.org", ""},
+		{"ps stop abc -a x", "", ""},
+		{"run web rake db:migrate -d -a x", "https://convox:pw@rack.example.org", ""},
 	} {
 		f.Add(seed.args, seed.rackURL, seed.stdin)
 	}

@@ -48,8 +48,10 @@ type rackServer struct {
 	// updates behind them (completed at once unless updates.Hold).
 	promotions *service.Promotions
 	updates    *fake.Updates
-	// running is ECS's side of the apps' services: counts, restarts.
+	// running is ECS's side of the apps' services: counts, restarts; and
+	// tasks their processes.
 	running *fake.Running
+	tasks   *fake.Tasks
 }
 
 // settle finishes every stack change under way and runs the sweep, as the
@@ -86,16 +88,18 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		Sources: r.sources, Builder: r.builder, Logs: r.buildLogs, Images: &fake.Images{}, Releaser: releases,
 		Registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
 	})
-	r.updates, r.running = fake.NewUpdates(clock.Now), fake.NewRunning()
+	r.updates, r.running, r.tasks = fake.NewUpdates(clock.Now), fake.NewRunning(), fake.NewTasks(clock.Now)
 	r.promotions = service.NewPromotions(core, r.store, fake.Sealer{}, service.PromotePorts{
 		Stacks: r.updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: r.updates,
 	})
+	services := service.NewServices(core, r.promotions, releases, r.running)
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       r.apps,
 		Builds:     r.builds,
 		Releases:   releases,
 		Promotions: r.promotions,
-		Services:   service.NewServices(core, r.promotions, releases, r.running),
+		Services:   services,
+		Processes:  service.NewProcesses(core, services, r.tasks),
 		System:     service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
 		Auth:       fake.Auth{Password: testPassword},
 		Version:    "1.2.3",
