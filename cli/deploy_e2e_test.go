@@ -180,6 +180,30 @@ func deployThroughTheRack(t *testing.T, user binary, hook *webhook, rackName str
 	require.Regexp(t, `\nweb +3 +3 +`, stdout)
 	user.ok("services", "restart", "web", "-a", "site")
 
+	// Processes: ECS's tasks of the active release, and a one-off run.
+	stdout, _ = user.ok("apps", "info", "-a", "site")
+	active := regexp.MustCompile(`\nRelease +(R[A-Z]{10})\n`).FindStringSubmatch(stdout)
+	require.NotNil(t, active, stdout)
+	stdout, _ = user.ok("ps", "-a", "site")
+	t.Logf("convox ps on the emulator:\n%s", stdout)
+	rows := strings.Split(strings.TrimSpace(stdout), "\n")[1:]
+	require.GreaterOrEqual(t, len(rows), 3, "3 tasks of web: %s", stdout)
+	webRows := 0
+	for _, row := range rows {
+		if regexp.MustCompile(`^\S+ +web +\S+ +` + active[1] + ` `).MatchString(row) {
+			webRows++
+		}
+	}
+	require.Equal(t, 3, webRows, "3 tasks of the active release: %s", stdout)
+	stdout, _ = user.ok("run", "web", "echo", "hello", "--detach", "-a", "site")
+	m = regexp.MustCompile(`^Running detached process\.\.\. OK, (\S+)\n$`).FindStringSubmatch(stdout)
+	require.NotNil(t, m, stdout)
+	pid := m[1]
+	stdout, _ = user.ok("ps", "info", pid, "-a", "site")
+	require.Contains(t, stdout, "\nCommand   sh -c echo hello\n")
+	stdout, _ = user.ok("ps", "stop", pid, "-a", "site")
+	require.Equal(t, "Stopping "+pid+"... OK\n", stdout)
+
 	// Two built services, one with a port, and a timer; every service
 	// takes the app's whole environment.
 	user.ok("apps", "create", "shop", "--wait")
