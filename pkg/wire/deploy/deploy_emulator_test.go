@@ -192,6 +192,27 @@ func TestPromotionsOnEmulator(t *testing.T) {
 	require.Equal(t, rack.ReleaseActive, got.Status, got.Reason)
 	t.Logf("figure: AWS calls of a promotion with a port, the router there, to active: %d (%s)", n, detail)
 
+	// Scale and processes, with the functions' adapters.
+	services := service.NewServices(uses, promotions, releases, deploy.Running(env, cfg))
+	processes := service.NewProcesses(uses, services, deploy.Tasks(env, cfg))
+	three := 3
+	counted.reset()
+	_, err = services.UpdateService(ctx, "web", "web", service.ServiceUpdate{Count: &three})
+	require.NoError(t, err)
+	n, detail = total(counted.reset())
+	t.Logf("figure: AWS calls of convox scale --count: %d (%s)", n, detail)
+	ps, err := processes.ListProcesses(ctx, "web", service.ProcessFilter{})
+	require.NoError(t, err)
+	n, detail = total(counted.reset())
+	t.Logf("figure: AWS calls of convox ps (%d processes): %d (%s)", len(ps), n, detail)
+	running := 0
+	for _, p := range ps {
+		if p.Name == "web" && p.Release == next.ID && p.Status == rack.ProcessRunning {
+			running++
+		}
+	}
+	require.Equal(t, 3, running, "%+v", ps)
+
 	// A rollback is a promotion of the old release: its values are there.
 	got, err = promotions.Promote(ctx, "web", web.ID)
 	require.NoError(t, err)
