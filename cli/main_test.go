@@ -52,6 +52,9 @@ type rackServer struct {
 	// tasks their processes.
 	running *fake.Running
 	tasks   *fake.Tasks
+	// logs are the apps' log groups, and appLogs the logs use cases.
+	logs    *fake.LogGroups
+	appLogs *service.Logs
 }
 
 // settle finishes every stack change under way and runs the sweep, as the
@@ -93,6 +96,9 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		Stacks: r.updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: r.updates,
 	})
 	services := service.NewServices(core, r.promotions, releases, r.running)
+	r.logs = fake.NewLogGroups()
+	r.appLogs = service.NewLogs(core, r.store, r.logs)
+	r.appLogs.Wait = 0
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       r.apps,
 		Builds:     r.builds,
@@ -100,6 +106,7 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 		Promotions: r.promotions,
 		Services:   services,
 		Processes:  service.NewProcesses(core, services, r.tasks),
+		Logs:       r.appLogs,
 		System:     service.NewStackSystem(rack.System{Name: name, Region: "us-east-1", Version: "1.2.3", Domain: "api.example.org"}, r.stack),
 		Auth:       fake.Auth{Password: testPassword},
 		Version:    "1.2.3",

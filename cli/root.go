@@ -98,7 +98,7 @@ func newRoot(io *cliIO) *cobra.Command {
 		},
 	})
 	for _, add := range []func(*cobra.Command){
-		c.apps, c.build, c.builds, c.deploy, c.env, c.login, c.racks, c.rackCommands, c.ps, c.releases, c.services, c.version, c.api,
+		c.apps, c.build, c.builds, c.deploy, c.env, c.login, c.logs, c.racks, c.rackCommands, c.ps, c.releases, c.services, c.version, c.api,
 	} {
 		add(root)
 	}

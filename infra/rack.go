@@ -213,6 +213,14 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		Resources: jsii.Strings(*cmp.builder.ProjectArn()),
 	}))
 	cmp.buildLogs.GrantRead(api)
+	// convox logs: the apps' log groups.
+	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("logs:FilterLogEvents"),
+		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String(names.LogGroupPrefix(name) + "*"),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})),
+	}))
 	builds.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("codebuild:BatchGetBuilds"),
 		Resources: jsii.Strings(*cmp.builder.ProjectArn()),

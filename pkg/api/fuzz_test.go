@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -385,6 +386,48 @@ func FuzzProcessRunBody(f *testing.F) {
 			}
 		default:
 			t.Fatalf("%d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+	})
+}
+
+// FuzzAppLogsQuery reads an app's logs with any cursor, since and filter:
+// a 200 with events and a cursor, or a 400 with a message; never a 5xx.
+func FuzzAppLogsQuery(f *testing.F) {
+	for _, seed := range []struct{ cursor, since, filter string }{
+		{"", "2m", ""}, {"eyJ0IjoxfQ", "", "GET"}, {"!!", "", ""}, {"e30", "", ""}, {"", "-1s", ""}, {"", "1y", ""},
+		{"", "400h", ""}, {"eyJ0IjoxLCJpZHMiOlsiYSJdfQ", "10m", "[x"},
+	} {
+		f.Add(seed.cursor, seed.since, seed.filter)
+	}
+	f.Fuzz(func(t *testing.T, cursor, since, filter string) {
+		store := memstore.New(nil)
+		ctx := context.Background()
+		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
+			t.Fatal(err)
+		}
+		groups := fake.NewLogGroups()
+		groups.Put("/convox/fuzz/web", rack.LogEvent{Time: time.Now().Add(-time.Minute), Stream: "service/web/1", Message: "GET /", ID: "1"})
+		logs := service.NewLogs(service.NewCore(service.CoreConfig{Rack: "fuzz"}), store, groups)
+		logs.Wait = 0
+		server := api.New(api.Config{Logs: logs, Auth: fake.Auth{Password: password}})
+		q := url.Values{"cursor": {cursor}, "since": {since}, "filter": {filter}}
+		req := httptest.NewRequest(http.MethodGet, "/apps/web/logs?"+q.Encode(), nil)
+		req.SetBasicAuth("convox", password)
+		rec := httptest.NewRecorder()
+		server.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+			var page sdk.LogPage
+			if err := json.NewDecoder(rec.Body).Decode(&page); err != nil || page.Next == "" {
+				t.Fatalf("200 without a page or a cursor: %q", rec.Body.String())
+			}
+		case http.StatusBadRequest:
+			var e struct{ Error string }
+			if err := json.NewDecoder(rec.Body).Decode(&e); err != nil || e.Error == "" {
+				t.Fatalf("400 without an error message: %q", rec.Body.String())
+			}
+		default:
+			t.Fatalf("%d for cursor %q since %q filter %q: %s", rec.Code, cursor, since, filter, rec.Body.String())
 		}
 	})
 }

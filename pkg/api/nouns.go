@@ -59,6 +59,11 @@ type Processes interface {
 	RunProcess(ctx context.Context, app, service, command string) (rack.Process, error)
 }
 
+// Logs is what the log routes call.
+type Logs interface {
+	AppLogs(ctx context.Context, app string, q service.LogQuery) (service.LogPage, error)
+}
+
 // System is what the system routes call.
 type System interface {
 	System(ctx context.Context) (rack.System, error)
@@ -73,4 +78,5 @@ var (
 	_ Promotions = (*service.Promotions)(nil)
 	_ Services   = (*service.Services)(nil)
 	_ Processes  = (*service.Processes)(nil)
+	_ Logs       = (*service.Logs)(nil)
 )

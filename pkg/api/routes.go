@@ -43,6 +43,7 @@ func (s *Server) Routes() []Route {
 		{"POST /apps/{app}/services/{service}/restart", s.restartService},
 		{"POST /apps/{app}/services/{service}/processes", s.runProcess},
 		{"GET /apps/{app}/processes", s.listProcesses},
+		{"GET /apps/{app}/logs", s.appLogs},
 		{"GET /apps/{app}/processes/{pid}", s.getProcess},
 		{"DELETE /apps/{app}/processes/{pid}", s.stopProcess},
 	}

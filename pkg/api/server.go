@@ -35,6 +35,7 @@ type Config struct {
 	Promotions Promotions
 	Services   Services
 	Processes  Processes
+	Logs       Logs
 	System     System
 	Auth       Authenticator
 	// Log should come from Logger, so records carry request ids.
@@ -51,6 +52,7 @@ type Server struct {
 	promote   Promotions
 	services  Services
 	processes Processes
+	logs      Logs
 	system    System
 	auth      Authenticator
 	log       *slog.Logger
@@ -63,7 +65,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, services: c.Services, processes: c.Processes, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
+	s := &Server{apps: c.Apps, builds: c.Builds, releases: c.Releases, promote: c.Promotions, services: c.Services, processes: c.Processes, logs: c.Logs, system: c.System, auth: c.Auth, log: c.Log, version: c.Version, mux: http.NewServeMux()}
 	for _, r := range s.Routes() {
 		s.mux.Handle(r.Pattern, s.endpoint(r.Handle))
 	}

@@ -380,6 +380,21 @@ func (c *Client) ProcessRun(ctx context.Context, app, service, command string) (
 	return p, err
 }
 
+// AppLogs reads an app's logs after cursor ("" for the first read, going
+// since back), filtered; under follow the rack waits a while for new ones.
+func (c *Client) AppLogs(ctx context.Context, app, cursor string, since time.Duration, filter string, follow bool) (LogPage, error) {
+	q := url.Values{"since": {since.String()}, "follow": {strconv.FormatBool(follow)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if filter != "" {
+		q.Set("filter", filter)
+	}
+	var p LogPage
+	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/logs", q, nil, &p)
+	return p, err
+}
+
 // AppCancel cancels an app's deployment under way.
 func (c *Client) AppCancel(ctx context.Context, app string) error {
 	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/cancel", nil, nil, nil)

@@ -50,6 +50,19 @@ type Release struct {
 	Created time.Time `json:"created"`
 }
 
+// AppLogEvent is one line of an app's logs.
+type AppLogEvent struct {
+	Time    time.Time `json:"time"`
+	Stream  string    `json:"stream"`
+	Message string    `json:"message"`
+}
+
+// LogPage is one read of an app's logs, and the cursor to read on from.
+type LogPage struct {
+	Events []AppLogEvent `json:"events"`
+	Next   string        `json:"next"`
+}
+
 // Process is one of an app's running tasks, as Convox's client reads it.
 type Process struct {
 	ID       string    `json:"id"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -240,4 +241,40 @@ func (u *Updates) CancelAppStackUpdate(ctx context.Context, app string) error {
 		return fmt.Errorf("cancel update of stack %s: %w", aws.ToString(stack.StackName), err)
 	}
 	return nil
+}
+
+// LogEvents are the events of app's stack from since on, oldest first, as
+// Convox shows them among an app's logs: stream system/cloudformation,
+// "aws/cfm <stack> <status> <resource> <reason>".
+func (u *Updates) LogEvents(ctx context.Context, app string, since time.Time) ([]rack.LogEvent, error) {
+	stack, err := u.appStack(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	name := aws.ToString(stack.StackName)
+	var evs []rack.LogEvent
+	in := &cloudformation.DescribeStackEventsInput{StackName: stack.StackId}
+	for range updateEventPages {
+		out, err := u.cfn.DescribeStackEvents(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("stack %s events: %w", name, err)
+		}
+		older := false
+		for _, e := range out.StackEvents {
+			at := aws.ToTime(e.Timestamp)
+			if at.Before(since) {
+				older = true
+				continue
+			}
+			msg := strings.TrimSpace(fmt.Sprintf("aws/cfm %s %s %s %s", name, e.ResourceStatus, aws.ToString(e.LogicalResourceId), aws.ToString(e.ResourceStatusReason)))
+			evs = append(evs, rack.LogEvent{Time: at.UTC(), Stream: "system/cloudformation", Message: msg, ID: aws.ToString(e.EventId)})
+		}
+		if older || out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	slices.Reverse(evs)
+	slices.SortStableFunc(evs, func(a, b rack.LogEvent) int { return a.Time.Compare(b.Time) })
+	return evs, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -179,4 +180,35 @@ func (d *Deployments) Restart(ctx context.Context, app, service string) error {
 		return fmt.Errorf("restart %s of app %s: %w", service, app, err)
 	}
 	return nil
+}
+
+// LogEvents are the events ECS gave app's services from since on, oldest
+// first, as Convox shows them among an app's logs: stream system/ecs.
+func (d *Deployments) LogEvents(ctx context.Context, app string, since time.Time) ([]rack.LogEvent, error) {
+	res, err := d.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(names.AppStack(d.rack, app))})
+	if err != nil {
+		return nil, fmt.Errorf("services of app %s: %w", app, err)
+	}
+	var arns []string
+	for _, r := range res.StackResources {
+		if aws.ToString(r.ResourceType) == "AWS::ECS::Service" && aws.ToString(r.PhysicalResourceId) != "" {
+			arns = append(arns, aws.ToString(r.PhysicalResourceId))
+		}
+	}
+	var evs []rack.LogEvent
+	for batch := range slices.Chunk(arns, describeLimit) {
+		svcs, err := d.ecs.DescribeServices(ctx, &ecsapi.DescribeServicesInput{Cluster: aws.String(d.cluster), Services: batch})
+		if err != nil {
+			return nil, fmt.Errorf("services of app %s: %w", app, err)
+		}
+		for _, s := range svcs.Services {
+			for _, e := range s.Events {
+				if at := aws.ToTime(e.CreatedAt); !at.Before(since) {
+					evs = append(evs, rack.LogEvent{Time: at.UTC(), Stream: "system/ecs", Message: aws.ToString(e.Message), ID: aws.ToString(e.Id)})
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(evs, func(a, b rack.LogEvent) int { return a.Time.Compare(b.Time) })
+	return evs, nil
 }

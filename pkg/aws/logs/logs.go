@@ -56,3 +56,59 @@ func (r *Reader) ReadLog(ctx context.Context, group, stream, cursor string, limi
 	}
 	return evs, aws.ToString(out.NextForwardToken), nil
 }
+
+// FilterAPI is the part of the CloudWatch Logs client an app's logs use.
+type FilterAPI interface {
+	FilterLogEvents(ctx context.Context, in *cloudwatchlogs.FilterLogEventsInput, opts ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.FilterLogEventsOutput, error)
+}
+
+// Group reads one log group across its streams.
+type Group struct{ api FilterAPI }
+
+// NewGroup returns a group reader.
+func NewGroup(api FilterAPI) *Group { return &Group{api: api} }
+
+// filterPages bounds the pages of one read: 10,000 events each at most.
+const filterPages = 10
+
+// GroupEvents returns group's events from start on, oldest first, that
+// match pattern (CloudWatch Logs' filter syntax; "" matches all), at most
+// limit; a group not there yet has none.
+func (g *Group) GroupEvents(ctx context.Context, group string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error) {
+	in := &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String(group),
+		StartTime:    aws.Int64(start.UnixMilli()),
+		Limit:        aws.Int32(int32(min(max(limit, 1), 10000))),
+	}
+	if pattern != "" {
+		in.FilterPattern = aws.String(pattern)
+	}
+	var evs []rack.LogEvent
+	for range filterPages {
+		out, err := g.api.FilterLogEvents(ctx, in)
+		var missing *types.ResourceNotFoundException
+		switch {
+		case errors.As(err, &missing):
+			return nil, nil
+		case err != nil:
+			var invalid *types.InvalidParameterException
+			if errors.As(err, &invalid) {
+				return nil, rack.Errorf(rack.EINVALID, "the filter %q is not one CloudWatch Logs takes", pattern)
+			}
+			return nil, fmt.Errorf("read log group %s: %w", group, err)
+		}
+		for _, e := range out.Events {
+			evs = append(evs, rack.LogEvent{
+				Time:    time.UnixMilli(aws.ToInt64(e.Timestamp)).UTC(),
+				Message: aws.ToString(e.Message),
+				Stream:  aws.ToString(e.LogStreamName), // service/<service>/<task>, as the rack's task definitions name it
+				ID:      aws.ToString(e.EventId),
+			})
+		}
+		if aws.ToString(out.NextToken) == "" || len(evs) >= limit {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	return evs, nil
+}

@@ -398,3 +398,35 @@ func (f *Tasks) RunProcess(_ context.Context, app, service, command string) (rac
 	f.procs[app] = append(f.procs[app], p)
 	return p, nil
 }
+
+// LogGroups are log groups in memory.
+type LogGroups struct {
+	mu     sync.Mutex
+	groups map[string][]rack.LogEvent
+}
+
+var _ service.LogGroups = (*LogGroups)(nil)
+
+// NewLogGroups returns LogGroups with none.
+func NewLogGroups() *LogGroups { return &LogGroups{groups: map[string][]rack.LogEvent{}} }
+
+// Put adds events to group.
+func (g *LogGroups) Put(group string, evs ...rack.LogEvent) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.groups[group] = append(g.groups[group], evs...)
+}
+
+// GroupEvents returns group's events from start, containing pattern (a
+// plain substring here), oldest first, at most limit.
+func (g *LogGroups) GroupEvents(_ context.Context, group string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []rack.LogEvent
+	for _, e := range g.groups[group] {
+		if !e.Time.Before(start) && strings.Contains(e.Message, pattern) && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

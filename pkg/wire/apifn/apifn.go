@@ -75,10 +75,12 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 		Promotions: promotions,
 		Services:   services,
 		Processes:  service.NewProcesses(uses, services, deploy.Tasks(env, cfg)),
-		System:     service.NewStackSystem(env.System(cfg.Region), own),
-		Auth:       auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
-		Log:        logger,
-		Version:    env.Version,
+		Logs: service.NewLogs(uses, store, logs.NewGroup(cloudwatchlogs.NewFromConfig(cfg)),
+			cfn.NewUpdates(stacks, env.Rack, nil, ""), deploy.Running(env, cfg)),
+		System:  service.NewStackSystem(env.System(cfg.Region), own),
+		Auth:    auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
+		Log:     logger,
+		Version: env.Version,
 	})
 }
 

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rackhq/rack/pkg/sdk"
+)
+
+func (c *cli) logs(root *cobra.Command) {
+	flags := []flagSpec{flagApp, func(f *pflag.FlagSet) {
+		f.String("filter", "", "filter the logs")
+		f.Bool("no-follow", false, "do not follow the logs")
+		f.Duration("since", 2*time.Minute, "show logs since a duration ago (such as 10m or 1h)")
+	}}
+	c.command(root, "logs", "get logs for an app", spec{args: exactly(0), flags: flags}, func(r *call) error {
+		client, err := r.Rack()
+		if err != nil {
+			return err
+		}
+		since, _ := r.cmd.Flags().GetDuration("since")
+		follow := !r.Bool("no-follow")
+		cursor := ""
+		for {
+			page, err := client.AppLogs(r.ctx(), r.App(), cursor, since, r.String("filter"), follow)
+			if err != nil {
+				return err
+			}
+			for _, e := range page.Events {
+				r.Writef("%s\n", logLine(e))
+			}
+			cursor = page.Next
+			if !follow && len(page.Events) == 0 {
+				return nil
+			}
+			if err := r.ctx().Err(); err != nil {
+				return nil
+			}
+		}
+	})
+}
+
+// logLine is a log event as Convox prints it: its time, its stream and
+// its message, on one line.
+func logLine(e sdk.AppLogEvent) string {
+	return e.Time.UTC().Format(time.RFC3339) + " " + e.Stream + " " + strings.TrimRight(e.Message, "\n")
+}

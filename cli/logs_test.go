@@ -1,0 +1,30 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/rackhq/rack/pkg/names"
+	"github.com/rackhq/rack/pkg/rack"
+)
+
+func TestLogsNoFollow(t *testing.T) {
+	r, tm := loggedIn(t, "myapp")
+	now := r.clock.Now()
+	group := names.LogGroup("dev", "myapp")
+	r.logs.Put(group,
+		rack.LogEvent{Time: now.Add(-time.Hour), Stream: "service/web/1", Message: "an hour ago", ID: "1"},
+		rack.LogEvent{Time: now.Add(-time.Minute), Stream: "service/web/1", Message: "listening on 3000\n", ID: "2"},
+		rack.LogEvent{Time: now.Add(-30 * time.Second), Stream: "service/worker/2", Message: "working", ID: "3"},
+	)
+	at := func(d time.Duration) string { return now.Add(d).UTC().Format(time.RFC3339) }
+	tm.ok("", []string{"logs", "--no-follow", "-a", "myapp"}, lines(
+		at(-time.Minute)+" service/web/1 listening on 3000",
+		at(-30*time.Second)+" service/worker/2 working",
+	), "")
+	tm.ok("", []string{"logs", "--no-follow", "--since", "2h", "--filter", "an hour", "-a", "myapp"}, lines(
+		at(-time.Hour)+" service/web/1 an hour ago",
+	), "")
+	tm.fails("", []string{"logs", "--no-follow", "-a", "nope"}, "", "ERROR: app not found: nope\n")
+	tm.fails("", []string{"logs", "--no-follow", "--since", "400h", "-a", "myapp"}, "", "ERROR: since must be between 0 and 336h0m0s\n")
+}
