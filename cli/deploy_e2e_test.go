@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/stretchr/testify/require"
@@ -204,6 +206,8 @@ func deployThroughTheRack(t *testing.T, user binary, hook *webhook, rackName str
 	stdout, _ = user.ok("ps", "stop", pid, "-a", "site")
 	require.Equal(t, "Stopping "+pid+"... OK\n", stdout)
 
+	logsThroughTheRack(t, user, rackName)
+
 	// Two built services, one with a port, and a timer; every service
 	// takes the app's whole environment.
 	user.ok("apps", "create", "shop", "--wait")
@@ -326,4 +330,102 @@ func deployThroughTheRack(t *testing.T, user binary, hook *webhook, rackName str
 	}, time.Minute, 200*time.Millisecond, "the winner's promotion goes on once the sweeps run")
 	user.ok("apps", "delete", "inside", "--wait")
 	user.ok("apps", "delete", "shop", "--wait")
+}
+
+// logsThroughTheRack writes lines to site's log group, as its containers
+// would, and reads them with convox logs: in time order among the deploy's
+// stack events, filtered, since a time, and followed.
+func logsThroughTheRack(t *testing.T, user binary, rackName string) {
+	t.Helper()
+	ctx := context.Background()
+	cw := cloudwatchlogs.NewFromConfig(emulatortest.Config(t))
+	group, stream := names.LogGroup(rackName, "site"), "service/web/e2etask"
+	_, err := cw.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream)})
+	require.NoError(t, err)
+	put := func(at time.Time, message string) {
+		t.Helper()
+		_, err := cw.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream),
+			LogEvents: []logtypes.InputLogEvent{{Timestamp: aws.Int64(at.UnixMilli()), Message: aws.String(message)}}})
+		require.NoError(t, err)
+	}
+	now := time.Now()
+	put(now.Add(-30*time.Minute), "an old line")
+	put(now.Add(-time.Minute), "GET / 200")
+
+	stdout, _ := user.ok("logs", "--no-follow", "--since", "10m", "-a", "site")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Contains(t, lines, now.Add(-time.Minute).UTC().Format(time.RFC3339)+" service/web/e2etask GET / 200")
+	require.NotContains(t, stdout, "an old line", "older than --since")
+	require.Contains(t, stdout, " system/cloudformation aws/cfm "+names.AppStack(rackName, "site")+" UPDATE_COMPLETE", "the deploys' stack events")
+	require.Equal(t, 1, strings.Count(stdout, "GET / 200"), "shown once: %s", stdout)
+	var last string
+	for _, l := range lines {
+		// (ECS may say the same thing twice in one second: two events.)
+		stamp := strings.SplitN(l, " ", 2)[0]
+		require.GreaterOrEqual(t, stamp, last, "in time order: %s", stdout)
+		last = stamp
+	}
+	stdout, _ = user.ok("logs", "--no-follow", "--since", "1h", "--filter", "old", "-a", "site")
+	require.Equal(t, now.Add(-30*time.Minute).UTC().Format(time.RFC3339)+" service/web/e2etask an old line\n", stdout)
+
+	// Following: a line written after it started shows up once.
+	cmd := exec.Command(user.path, "logs", "--since", "1s", "-a", "site")
+	cmd.Env = user.env
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	got := make(chan string, 100)
+	go func() {
+		r := bufio.NewReader(out)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				close(got)
+				return
+			}
+			got <- line
+		}
+	}()
+	time.Sleep(500 * time.Millisecond) // the first read is under way
+	marker := fmt.Sprintf("followed %d", time.Now().UnixNano())
+	written := time.Now()
+	put(written, marker)
+	var followed []string
+	deadline := time.After(30 * time.Second)
+wait:
+	for {
+		select {
+		case line, ok := <-got:
+			require.True(t, ok, "convox logs ended")
+			followed = append(followed, line)
+			if strings.Contains(line, marker) {
+				t.Logf("figure: a log line written to it shown by convox logs, following, on the emulator: %s", time.Since(written).Round(time.Millisecond))
+				break wait
+			}
+		case <-deadline:
+			t.Fatalf("the line never showed: %q", followed)
+		}
+	}
+	// A few more polls: nothing twice.
+	time.Sleep(3 * time.Second)
+	for drained := false; !drained; {
+		select {
+		case line, ok := <-got:
+			if !ok {
+				drained = true
+			} else {
+				followed = append(followed, line)
+			}
+		default:
+			drained = true
+		}
+	}
+	count := 0
+	for _, l := range followed {
+		if strings.Contains(l, marker) {
+			count++
+		}
+	}
+	require.Equal(t, 1, count, "shown once: %q", followed)
 }
