@@ -206,6 +206,20 @@ func deployThroughTheRack(t *testing.T, user binary, hook *webhook, rackName str
 	stdout, _ = user.ok("ps", "stop", pid, "-a", "site")
 	require.Equal(t, "Stopping "+pid+"... OK\n", stdout)
 
+	// Attached: the emulator's tasks never end, so the run's timeout ends
+	// it, and stops the task.
+	out, stderr, code := user.run("", "run", "web", "sleep", "100", "--timeout", "2", "-a", "site")
+	require.Equal(t, 1, code, out)
+	m = regexp.MustCompile(`^ERROR: process (\S+): still running after 2s: stopped\n$`).FindStringSubmatch(stderr)
+	require.NotNil(t, m, stderr)
+	_, stderr, code = user.run("", "ps", "info", m[1], "-a", "site")
+	if code == 0 {
+		stdout, _ = user.ok("ps", "info", m[1], "-a", "site")
+		require.Contains(t, stdout, "\nStatus    stopped\n")
+	} else {
+		require.Equal(t, "ERROR: process not found: "+m[1]+"\n", stderr)
+	}
+
 	logsThroughTheRack(t, user, rackName)
 
 	// Two built services, one with a port, and a timer; every service
@@ -263,7 +277,7 @@ func deployThroughTheRack(t *testing.T, user binary, hook *webhook, rackName str
 	})
 	require.NoError(t, err)
 	user.ok("apps", "create", "broken", "--wait")
-	out, stderr, code := user.run("", "deploy", examples.Path("image-web"), "-a", "broken")
+	out, stderr, code = user.run("", "deploy", examples.Path("image-web"), "-a", "broken")
 	require.Equal(t, 1, code, out)
 	require.Regexp(t, `^ERROR: release R[A-Z]{10} failed: ServiceWeb: .*Creation of service was not idempotent.*\n$`, stderr)
 	hook.await(t, "release:promote error broken")

@@ -25,7 +25,7 @@ func (c *cli) logs(root *cobra.Command) {
 		follow := !r.Bool("no-follow")
 		cursor := ""
 		for {
-			page, err := client.AppLogs(r.ctx(), r.App(), cursor, since, r.String("filter"), follow)
+			page, err := client.AppLogs(r.ctx(), r.App(), sdk.AppLogsOptions{Cursor: cursor, Since: since, Filter: r.String("filter"), Follow: follow})
 			if err != nil {
 				return err
 			}

@@ -2,10 +2,14 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/rackhq/rack/pkg/sdk"
 )
 
 func (c *cli) ps(root *cobra.Command) {
@@ -73,9 +77,6 @@ func (c *cli) ps(root *cobra.Command) {
 		f.IntP("timeout", "t", 0, "timeout")
 	}}
 	c.command(root, "run", "execute a command in a new process", spec{usage: "<service> <command>", args: atLeast(2), flags: runFlags}, func(r *call) error {
-		if !r.Bool("detach") {
-			return errors.New("an attached run is not supported yet: run it with --detach, and read its output with convox logs")
-		}
 		if rel := r.String("release"); rel != "" {
 			return errors.New("--release is not supported yet: a run uses the active release")
 		}
@@ -83,11 +84,66 @@ func (c *cli) ps(root *cobra.Command) {
 		if err != nil {
 			return err
 		}
-		r.Startf("Running detached process")
+		if r.Bool("detach") {
+			r.Startf("Running detached process")
+			p, err := client.ProcessRun(r.ctx(), r.App(), r.Arg(0), strings.Join(r.Args[1:], " "))
+			if err != nil {
+				return err
+			}
+			return r.OK(p.ID)
+		}
 		p, err := client.ProcessRun(r.ctx(), r.App(), r.Arg(0), strings.Join(r.Args[1:], " "))
 		if err != nil {
 			return err
 		}
-		return r.OK(p.ID)
+		return r.attach(client, p, time.Duration(r.Int("timeout"))*time.Second)
 	})
 }
+
+// defaultRunTimeout is how long an attached run may take, as Convox's.
+const defaultRunTimeout = time.Hour
+
+// attach shows process p's output as it comes, and ends as it ends: with
+// its exit code. A process still running after timeout is stopped, and
+// the run fails saying so; a run never waits longer.
+func (r *call) attach(client *sdk.Client, p sdk.Process, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = defaultRunTimeout
+	}
+	deadline := r.now().Add(timeout)
+	opts := sdk.AppLogsOptions{Since: time.Minute, Service: p.Name, Process: p.ID}
+	for {
+		// The process first: once it has stopped, the read after it holds
+		// all its output.
+		now, err := client.ProcessGet(r.ctx(), r.App(), p.ID)
+		if err != nil {
+			return err
+		}
+		page, err := client.AppLogs(r.ctx(), r.App(), opts)
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Events {
+			r.Writef("%s\n", strings.TrimRight(e.Message, "\n"))
+		}
+		opts.Cursor = page.Next
+		if now.Status == "stopped" {
+			if now.ExitCode != nil && *now.ExitCode != 0 {
+				return exitStatus(*now.ExitCode)
+			}
+			return nil
+		}
+		if r.now().After(deadline) {
+			if err := client.ProcessStop(r.ctx(), r.App(), p.ID); err != nil {
+				return err
+			}
+			return fmt.Errorf("process %s: still running after %s: stopped", p.ID, timeout)
+		}
+		r.sleep(pollInterval)
+	}
+}
+
+// exitStatus ends convox with a process's exit code, and no message.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/rackhq/rack/pkg/names"
 	"github.com/rackhq/rack/pkg/rack"
 )
 
@@ -50,6 +54,32 @@ func TestProcesses(t *testing.T) {
 	tm.fails("", []string{"ps", "info", "nope", "-a", "myapp"}, "", "ERROR: process not found: nope\n")
 	tm.fails("", []string{"run", "nope", "date", "-d", "-a", "myapp"}, "Running detached process... ", "ERROR: service not found: nope\n")
 	tm.fails("", []string{"run", "web", "-d", "-a", "myapp"}, "", "ERROR: at least 2 args required\n")
-	tm.fails("", []string{"run", "web", "date", "-a", "myapp"}, "",
-		"ERROR: an attached run is not supported yet: run it with --detach, and read its output with convox logs\n")
+}
+
+func TestRunAttached(t *testing.T) {
+	r, tm, _ := deployed(t)
+	group := names.LogGroup("dev", "myapp")
+	pid := "00000000000000000000000000000001"
+	sleeps := 0
+	tm.onSleep = func() {
+		sleeps++
+		r.clock.Advance(time.Second)
+		switch sleeps {
+		case 1:
+			r.logs.Put(group, rack.LogEvent{Time: r.clock.Now(), Stream: "service/worker/" + pid, Message: "migrating\n", ID: "1"},
+				rack.LogEvent{Time: r.clock.Now(), Stream: "service/web/other", Message: "not the run's", ID: "2"})
+		case 2:
+			r.logs.Put(group, rack.LogEvent{Time: r.clock.Now(), Stream: "service/worker/" + pid, Message: "failed: no table", ID: "3"})
+			r.tasks.Finish("myapp", pid, 3)
+		}
+	}
+	res := tm.run("", "run", "worker", "rake", "db:migrate", "-a", "myapp")
+	require.Equal(t, result{3, "migrating\nfailed: no table\n", ""}, res, "its output, and its exit code")
+
+	// A run that does not end is stopped at its timeout.
+	tm.onSleep = func() { r.clock.Advance(time.Second) }
+	tm.fails("", []string{"run", "worker", "sleep", "infinity", "--timeout", "3", "-a", "myapp"}, "",
+		"ERROR: process 00000000000000000000000000000002: still running after 3s: stopped\n")
+	_, err := r.tasks.Process(context.Background(), "myapp", "00000000000000000000000000000002")
+	require.Equal(t, rack.ENOTFOUND, rack.ErrorCode(err), "stopped")
 }

@@ -133,6 +133,11 @@ func run(args []string, io *cliIO) int {
 	if err == nil {
 		return exitOK
 	}
+	var status exitStatus
+	if errors.As(err, &status) {
+		// A run's own exit code, passed through, with no message.
+		return int(status)
+	}
 	var unknown errUnknownCommand
 	if errors.As(err, &unknown) {
 		// Convox shows the commands; it also exits 0, which hides a typo

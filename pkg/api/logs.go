@@ -12,7 +12,7 @@ import (
 
 func (s *Server) appLogs(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	lq := service.LogQuery{Filter: q.Get("filter"), Cursor: q.Get("cursor")}
+	lq := service.LogQuery{Filter: q.Get("filter"), Cursor: q.Get("cursor"), Service: q.Get("service"), Process: q.Get("process")}
 	if v := q.Get("since"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

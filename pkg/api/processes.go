@@ -11,7 +11,7 @@ import (
 func processView(p rack.Process) sdk.Process {
 	return sdk.Process{
 		ID: p.ID, App: p.App, Name: p.Name, Release: p.Release, Status: string(p.Status), Command: p.Command,
-		Image: p.Image, Host: p.Host, Instance: p.Instance, Started: p.Started,
+		Image: p.Image, Host: p.Host, Instance: p.Instance, Started: p.Started, ExitCode: p.ExitCode,
 	}
 }
 

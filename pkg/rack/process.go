@@ -26,4 +26,7 @@ type Process struct {
 	Memory   float64
 	Ports    []string
 	Started  time.Time
+	// ExitCode is its container's exit code, once it has stopped and ECS
+	// knows it.
+	ExitCode *int
 }

@@ -380,15 +380,22 @@ func (c *Client) ProcessRun(ctx context.Context, app, service, command string) (
 	return p, err
 }
 
-// AppLogs reads an app's logs after cursor ("" for the first read, going
-// since back), filtered; under follow the rack waits a while for new ones.
-func (c *Client) AppLogs(ctx context.Context, app, cursor string, since time.Duration, filter string, follow bool) (LogPage, error) {
-	q := url.Values{"since": {since.String()}, "follow": {strconv.FormatBool(follow)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	if filter != "" {
-		q.Set("filter", filter)
+// AppLogsOptions ask for an app's logs.
+type AppLogsOptions struct {
+	Cursor           string        // the Next of the previous read; "" for the first
+	Since            time.Duration // how far back the first read goes
+	Filter           string
+	Follow           bool // the rack waits a while for new events
+	Service, Process string
+}
+
+// AppLogs reads an app's logs.
+func (c *Client) AppLogs(ctx context.Context, app string, o AppLogsOptions) (LogPage, error) {
+	q := url.Values{"since": {o.Since.String()}, "follow": {strconv.FormatBool(o.Follow)}}
+	for k, v := range map[string]string{"cursor": o.Cursor, "filter": o.Filter, "service": o.Service, "process": o.Process} {
+		if v != "" {
+			q.Set(k, v)
+		}
 	}
 	var p LogPage
 	_, err := c.do(ctx, http.MethodGet, "/apps/"+esc(app)+"/logs", q, nil, &p)

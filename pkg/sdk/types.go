@@ -75,6 +75,8 @@ type Process struct {
 	Host     string    `json:"host"`
 	Instance string    `json:"instance"`
 	Started  time.Time `json:"started"`
+	// ExitCode is its command's, once it has stopped and ECS knows it.
+	ExitCode *int `json:"exitCode,omitempty"`
 }
 
 // ProcessRunOptions is the body of POST

@@ -16,9 +16,10 @@ import (
 
 // LogGroups read log groups across their streams.
 type LogGroups interface {
-	// GroupEvents returns group's events from start on, oldest first,
-	// that match pattern, at most limit.
-	GroupEvents(ctx context.Context, group string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error)
+	// GroupEvents returns group's events from start on, oldest first, of
+	// the streams whose names start with prefix, that match pattern, at
+	// most limit.
+	GroupEvents(ctx context.Context, group, prefix string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error)
 }
 
 // SystemLogs are the deploy events of an app (its stack's, ECS's), as
@@ -64,6 +65,10 @@ type LogQuery struct {
 	Cursor string        // the Next of the previous read; "" for the first
 	Follow bool          // wait, up to Wait, for something new
 	Limit  int
+	// Service and Process narrow the read to one service's containers,
+	// or one process's (with its service); the deploys' events are left
+	// out then.
+	Service, Process string
 }
 
 // LogPage is one read of an app's logs.
@@ -89,6 +94,12 @@ func (l *Logs) AppLogs(ctx context.Context, app string, q LogQuery) (LogPage, er
 	if _, err := l.store.GetApp(ctx, app); err != nil {
 		return LogPage{}, err
 	}
+	if q.Process != "" && q.Service == "" {
+		return LogPage{}, rack.Errorf(rack.EINVALID, "a process's logs need its service too")
+	}
+	if strings.ContainsAny(q.Service+q.Process, "/*") {
+		return LogPage{}, rack.Errorf(rack.EINVALID, "service and process are names, not paths")
+	}
 	if q.Since < 0 || q.Since > MaxLogSince {
 		return LogPage{}, rack.Errorf(rack.EINVALID, "since must be between 0 and %s", MaxLogSince)
 	}
@@ -106,7 +117,7 @@ func (l *Logs) AppLogs(ctx context.Context, app string, q LogQuery) (LogPage, er
 	}
 	deadline := l.now().Add(l.Wait)
 	for {
-		evs, err := l.read(ctx, app, cur, q.Filter, limit)
+		evs, err := l.read(ctx, app, cur, q, limit)
 		if err != nil {
 			return LogPage{}, err
 		}
@@ -121,13 +132,23 @@ func (l *Logs) AppLogs(ctx context.Context, app string, q LogQuery) (LogPage, er
 
 // read merges every source from the cursor's time on, in time order,
 // without the events the cursor says were shown.
-func (l *Logs) read(ctx context.Context, app string, cur logCursor, filter string, limit int) ([]rack.LogEvent, error) {
-	start := time.UnixMilli(cur.T)
-	evs, err := l.groups.GroupEvents(ctx, names.LogGroup(l.rack, app), start, filter, limit)
+func (l *Logs) read(ctx context.Context, app string, cur logCursor, q LogQuery, limit int) ([]rack.LogEvent, error) {
+	start, filter := time.UnixMilli(cur.T), q.Filter
+	prefix := ""
+	if q.Service != "" {
+		prefix = "service/" + q.Service + "/"
+		if q.Process != "" {
+			prefix += q.Process
+		}
+	}
+	evs, err := l.groups.GroupEvents(ctx, names.LogGroup(l.rack, app), prefix, start, filter, limit)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range l.system {
+		if prefix != "" {
+			break
+		}
 		sys, err := s.LogEvents(ctx, app, start)
 		if rack.IsCode(err, rack.ENOTFOUND) {
 			continue

@@ -177,6 +177,10 @@ func process(app, service string, t ecstypes.Task, td taskDefinition) rack.Proce
 	if ci := aws.ToString(t.ContainerInstanceArn); ci != "" {
 		p.Instance = ci[strings.LastIndex(ci, "/")+1:]
 	}
+	if len(t.Containers) > 0 && t.Containers[0].ExitCode != nil {
+		code := int(*t.Containers[0].ExitCode)
+		p.ExitCode = &code
+	}
 	for _, c := range t.Containers {
 		for _, n := range c.NetworkInterfaces {
 			if ip := aws.ToString(n.PrivateIpv4Address); ip != "" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,8 +74,9 @@ const filterPages = 10
 
 // GroupEvents returns group's events from start on, oldest first, that
 // match pattern (CloudWatch Logs' filter syntax; "" matches all), at most
-// limit; a group not there yet has none.
-func (g *Group) GroupEvents(ctx context.Context, group string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error) {
+// limit, of the streams whose names start with prefix ("" for all); a
+// group not there yet has none.
+func (g *Group) GroupEvents(ctx context.Context, group, prefix string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error) {
 	in := &cloudwatchlogs.FilterLogEventsInput{
 		LogGroupName: aws.String(group),
 		StartTime:    aws.Int64(start.UnixMilli()),
@@ -82,6 +84,9 @@ func (g *Group) GroupEvents(ctx context.Context, group string, start time.Time, 
 	}
 	if pattern != "" {
 		in.FilterPattern = aws.String(pattern)
+	}
+	if prefix != "" {
+		in.LogStreamNamePrefix = aws.String(prefix)
 	}
 	var evs []rack.LogEvent
 	for range filterPages {
@@ -98,6 +103,9 @@ func (g *Group) GroupEvents(ctx context.Context, group string, start time.Time, 
 			return nil, fmt.Errorf("read log group %s: %w", group, err)
 		}
 		for _, e := range out.Events {
+			if !strings.HasPrefix(aws.ToString(e.LogStreamName), prefix) {
+				continue // a reader that ignores the prefix
+			}
 			evs = append(evs, rack.LogEvent{
 				Time:    time.UnixMilli(aws.ToInt64(e.Timestamp)).UTC(),
 				Message: aws.ToString(e.Message),

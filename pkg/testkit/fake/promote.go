@@ -419,14 +419,26 @@ func (g *LogGroups) Put(group string, evs ...rack.LogEvent) {
 
 // GroupEvents returns group's events from start, containing pattern (a
 // plain substring here), oldest first, at most limit.
-func (g *LogGroups) GroupEvents(_ context.Context, group string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error) {
+func (g *LogGroups) GroupEvents(_ context.Context, group, prefix string, start time.Time, pattern string, limit int) ([]rack.LogEvent, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var out []rack.LogEvent
 	for _, e := range g.groups[group] {
-		if !e.Time.Before(start) && strings.Contains(e.Message, pattern) && len(out) < limit {
+		if !e.Time.Before(start) && strings.HasPrefix(e.Stream, prefix) && strings.Contains(e.Message, pattern) && len(out) < limit {
 			out = append(out, e)
 		}
 	}
 	return out, nil
+}
+
+// Finish stops app's task id with exit code.
+func (f *Tasks) Finish(app, id string, code int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, p := range f.procs[app] {
+		if p.ID == id {
+			p.Status, p.ExitCode = rack.ProcessStopped, &code
+			f.procs[app][i] = p
+		}
+	}
 }
