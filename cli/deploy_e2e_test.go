@@ -442,4 +442,16 @@ wait:
 		}
 	}
 	require.Equal(t, 1, count, "shown once: %q", followed)
+
+	// The rack's own logs: its functions' log groups.
+	apiLogs := rackResource(t, rackName, "AWS::Logs::LogGroup", "ApiLogs")
+	rackStream := "2026/12/01/[$LATEST]e2e"
+	_, err = cw.CreateLogStream(ctx, &cloudwatchlogs.CreateLogStreamInput{LogGroupName: aws.String(apiLogs), LogStreamName: aws.String(rackStream)})
+	require.NoError(t, err)
+	at := time.Now().Add(-time.Minute)
+	_, err = cw.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(apiLogs), LogStreamName: aws.String(rackStream),
+		LogEvents: []logtypes.InputLogEvent{{Timestamp: aws.Int64(at.UnixMilli()), Message: aws.String(`{"msg":"e2e rack line"}`)}}})
+	require.NoError(t, err)
+	stdout, _ = user.ok("rack", "logs", "--no-follow", "--since", "10m", "--filter", "e2e rack line")
+	require.Equal(t, at.UTC().Format(time.RFC3339)+` rack/api {"msg":"e2e rack line"}`+"\n", stdout)
 }

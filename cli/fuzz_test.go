@@ -41,6 +41,8 @@ func FuzzCommandLine(f *testing.F) {
 		{"ps -s web --release R1 -a x", "https://convox:pw@rack.example.org", ""},
 		{"ps stop abc -a x", "", ""},
 		{"run web rake db:migrate -d -a x", "https://convox:pw@rack.example.org", ""},
+		{"logs --no-follow --since 5m --filter GET -a x", "https://convox:pw@rack.example.org", ""},
+		{"rack logs --no-follow --since -1s", "", ""},
 	} {
 		f.Add(seed.args, seed.rackURL, seed.stdin)
 	}

@@ -28,3 +28,18 @@ func TestLogsNoFollow(t *testing.T) {
 	tm.fails("", []string{"logs", "--no-follow", "-a", "nope"}, "", "ERROR: app not found: nope\n")
 	tm.fails("", []string{"logs", "--no-follow", "--since", "400h", "-a", "myapp"}, "", "ERROR: since must be between 0 and 336h0m0s\n")
 }
+
+func TestRackLogsNoFollow(t *testing.T) {
+	r, tm := loggedIn(t, "")
+	now := r.clock.Now()
+	r.logs.Put("/rack/dev/api", rack.LogEvent{Time: now.Add(-time.Minute), Stream: "2026/11/02/[$LATEST]abc", Message: `{"level":"INFO","msg":"request"}`, ID: "1"})
+	r.logs.Put("/rack/dev/releases", rack.LogEvent{Time: now.Add(-90 * time.Second), Stream: "2026/11/02/[$LATEST]def", Message: `{"level":"INFO","msg":"sweep"}`, ID: "2"})
+	at := func(d time.Duration) string { return now.Add(d).UTC().Format(time.RFC3339) }
+	tm.ok("", []string{"rack", "logs", "--no-follow"}, lines(
+		at(-90*time.Second)+` rack/releases {"level":"INFO","msg":"sweep"}`,
+		at(-time.Minute)+` rack/api {"level":"INFO","msg":"request"}`,
+	), "")
+	tm.ok("", []string{"rack", "logs", "--no-follow", "--filter", "sweep"}, lines(
+		at(-90*time.Second)+` rack/releases {"level":"INFO","msg":"sweep"}`,
+	), "")
+}

@@ -99,6 +99,7 @@ func newNamedRack(t *testing.T, name string) *rackServer {
 	r.logs = fake.NewLogGroups()
 	r.appLogs = service.NewLogs(core, r.store, r.logs)
 	r.appLogs.Wait = 0
+	r.appLogs.RackGroups = map[string]string{"api": "/rack/" + name + "/api", "releases": "/rack/" + name + "/releases"}
 	srv := httptest.NewServer(api.New(api.Config{
 		Apps:       r.apps,
 		Builds:     r.builds,

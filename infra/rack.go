@@ -115,8 +115,16 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 	}
 	appStackRole := newAppStackRole(stack, name, cmp)
 	env[names.EnvAppStackRole] = appStackRole.RoleArn()
-	for _, name := range names.Functions {
-		r.Functions[name] = newFunction(stack, name, p, env)
+	// The functions' log groups first: convox rack logs reads them.
+	logGroups := map[string]awslogs.LogGroup{}
+	var groupPairs []*string
+	for _, fn := range names.Functions {
+		logGroups[fn] = newFunctionLogs(stack, fn)
+		groupPairs = append(groupPairs, awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String(fn + "="), logGroups[fn].LogGroupName()}))
+	}
+	env[names.EnvRackLogs] = awscdk.Fn_Join(jsii.String(","), &groupPairs)
+	for _, fn := range names.Functions {
+		r.Functions[fn] = newFunction(stack, fn, p, env, logGroups[fn])
 	}
 	api, builds, resources, releases := r.Functions["api"], r.Functions["builds"], r.Functions["customresources"], r.Functions["releases"]
 	notifications, instances := r.Functions["notifications"], r.Functions["instances"]
@@ -213,6 +221,9 @@ func NewRack(scope constructs.Construct, id string, props *RackProps) *Rack {
 		Resources: jsii.Strings(*cmp.builder.ProjectArn()),
 	}))
 	cmp.buildLogs.GrantRead(api)
+	for _, fn := range names.Functions {
+		logGroups[fn].GrantRead(api)
+	}
 	// convox logs: the apps' log groups.
 	api.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("logs:FilterLogEvents"),
@@ -461,18 +472,22 @@ func newTable(stack awscdk.Stack, p parameters) (awsdynamodb.ITable, awsdynamodb
 }
 
 // newFunction declares one function, its code in the code bucket.
-func newFunction(stack awscdk.Stack, name string, p parameters, env map[string]*string) awslambda.Function {
+// newFunctionLogs declares a function's log group: the stack's own, so
+// logs expire and uninstalling leaves none behind (Lambda's implicit
+// groups outlive the stack).
+func newFunctionLogs(stack awscdk.Stack, name string) awslogs.LogGroup {
+	return awslogs.NewLogGroup(stack, jsii.String(title(name)+"Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+}
+
+func newFunction(stack awscdk.Stack, name string, p parameters, env map[string]*string, logs awslogs.LogGroup) awslambda.Function {
 	code := awslambda.Code_FromBucket(
 		awss3.Bucket_FromBucketName(stack, jsii.String(name+"Code"), p.codeBucket.ValueAsString()),
 		awscdk.Fn_Join(jsii.String(""), jsii.Strings(*p.codePrefix.ValueAsString(), name+".zip")),
 		nil,
 	)
-	// A log group of the stack's own, so logs expire and uninstalling
-	// leaves none behind (Lambda's implicit groups outlive the stack).
-	logs := awslogs.NewLogGroup(stack, jsii.String(title(name)+"Logs"), &awslogs.LogGroupProps{
-		Retention:     awslogs.RetentionDays_ONE_MONTH,
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
 	fn := awslambda.NewFunction(stack, jsii.String(title(name)), &awslambda.FunctionProps{
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,

@@ -62,6 +62,7 @@ type Processes interface {
 // Logs is what the log routes call.
 type Logs interface {
 	AppLogs(ctx context.Context, app string, q service.LogQuery) (service.LogPage, error)
+	RackLogs(ctx context.Context, q service.LogQuery) (service.LogPage, error)
 }
 
 // System is what the system routes call.

@@ -21,6 +21,7 @@ func (s *Server) Routes() []Route {
 		{"GET /auth", s.authCheck},
 		{"GET /system", s.getSystem},
 		{"PUT /system", s.updateSystem},
+		{"GET /system/logs", s.rackLogs},
 		{"GET /apps", s.listApps},
 		{"POST /apps", s.createApp},
 		{"GET /apps/{app}", s.getApp},

@@ -26,4 +26,5 @@ const (
 	EnvCertificate      = "RACK_CERTIFICATE"       // an ACM certificate for the router's HTTPS, when set
 	EnvAppDomain        = "RACK_APP_DOMAIN"        // services' default host names are <service>.<app>.<this>, when set
 	EnvAppStackRole     = "RACK_APP_STACK_ROLE"    // the role CloudFormation changes app stacks and the router with
+	EnvRackLogs         = "RACK_LOG_GROUPS"        // the rack's functions' log groups: function=group, comma-separated
 )

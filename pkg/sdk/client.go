@@ -402,6 +402,20 @@ func (c *Client) AppLogs(ctx context.Context, app string, o AppLogsOptions) (Log
 	return p, err
 }
 
+// RackLogs reads the logs of the rack's own functions, as AppLogs reads an
+// app's (Service and Process do not apply).
+func (c *Client) RackLogs(ctx context.Context, o AppLogsOptions) (LogPage, error) {
+	q := url.Values{"since": {o.Since.String()}, "follow": {strconv.FormatBool(o.Follow)}}
+	for k, v := range map[string]string{"cursor": o.Cursor, "filter": o.Filter} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var p LogPage
+	_, err := c.do(ctx, http.MethodGet, "/system/logs", q, nil, &p)
+	return p, err
+}
+
 // AppCancel cancels an app's deployment under way.
 func (c *Client) AppCancel(ctx context.Context, app string) error {
 	_, err := c.do(ctx, http.MethodPost, "/apps/"+esc(app)+"/cancel", nil, nil, nil)

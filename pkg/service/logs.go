@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +41,9 @@ type Logs struct {
 	// waits (a test's clock may stand in).
 	Poll, Wait time.Duration
 	Sleep      func(ctx context.Context, d time.Duration) error
+	// RackGroups are the log groups of the rack's own functions, by
+	// function.
+	RackGroups map[string]string
 }
 
 // NewLogs returns the logs use cases.
@@ -94,6 +98,32 @@ func (l *Logs) AppLogs(ctx context.Context, app string, q LogQuery) (LogPage, er
 	if _, err := l.store.GetApp(ctx, app); err != nil {
 		return LogPage{}, err
 	}
+	return l.page(ctx, q, func(cur logCursor, limit int) ([]rack.LogEvent, error) { return l.read(ctx, app, cur, q, limit) })
+}
+
+// RackLogs reads the logs of the rack's own functions (RackGroups), as
+// AppLogs reads an app's, each line's stream rack/<function>.
+func (l *Logs) RackLogs(ctx context.Context, q LogQuery) (LogPage, error) {
+	groups := l.RackGroups
+	q.Service, q.Process = "", ""
+	return l.page(ctx, q, func(cur logCursor, limit int) ([]rack.LogEvent, error) {
+		var evs []rack.LogEvent
+		for _, fn := range slices.Sorted(maps.Keys(groups)) {
+			got, err := l.groups.GroupEvents(ctx, groups[fn], "", time.UnixMilli(cur.T), q.Filter, limit)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range got {
+				e.Stream = "rack/" + fn
+				evs = append(evs, e)
+			}
+		}
+		return settle(evs, cur, limit), nil
+	})
+}
+
+// page checks q and reads after its cursor, waiting under Follow.
+func (l *Logs) page(ctx context.Context, q LogQuery, read func(cur logCursor, limit int) ([]rack.LogEvent, error)) (LogPage, error) {
 	if q.Process != "" && q.Service == "" {
 		return LogPage{}, rack.Errorf(rack.EINVALID, "a process's logs need its service too")
 	}
@@ -117,7 +147,7 @@ func (l *Logs) AppLogs(ctx context.Context, app string, q LogQuery) (LogPage, er
 	}
 	deadline := l.now().Add(l.Wait)
 	for {
-		evs, err := l.read(ctx, app, cur, q, limit)
+		evs, err := read(cur, limit)
 		if err != nil {
 			return LogPage{}, err
 		}
@@ -162,6 +192,12 @@ func (l *Logs) read(ctx context.Context, app string, cur logCursor, q LogQuery, 
 			}
 		}
 	}
+	return settle(evs, cur, limit), nil
+}
+
+// settle orders evs, leaves out those the cursor says were read, and
+// keeps at most limit.
+func settle(evs []rack.LogEvent, cur logCursor, limit int) []rack.LogEvent {
 	seen := map[string]bool{}
 	for _, id := range cur.IDs {
 		seen[id] = true
@@ -180,7 +216,7 @@ func (l *Logs) read(ctx context.Context, app string, cur logCursor, q LogQuery, 
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out, nil
+	return out
 }
 
 // next is the cursor after evs: their newest millisecond, and the ids of

@@ -47,6 +47,8 @@ type Env struct {
 	Certificate      string
 	AppDomain        string
 	AppStackRole     string
+	// RackLogs are the log groups of the rack's functions, by function.
+	RackLogs map[string]string
 }
 
 // ReadEnv reads an Env. Every variable in required must be set; the
@@ -71,6 +73,14 @@ func ReadEnv(getenv func(string) string, required ...string) (Env, error) {
 	e.VPC, e.CapacityProvider = getenv(names.EnvVPC), getenv(names.EnvCapacityProvider)
 	e.Fargate = getenv(names.EnvFargate) == "Yes"
 	e.Certificate, e.AppDomain, e.AppStackRole = getenv(names.EnvCertificate), getenv(names.EnvAppDomain), getenv(names.EnvAppStackRole)
+	for _, pair := range strings.Split(getenv(names.EnvRackLogs), ",") {
+		if fn, group, ok := strings.Cut(strings.TrimSpace(pair), "="); ok && fn != "" && group != "" {
+			if e.RackLogs == nil {
+				e.RackLogs = map[string]string{}
+			}
+			e.RackLogs[fn] = group
+		}
+	}
 	for _, s := range strings.Split(getenv(names.EnvSubnets), ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			e.Subnets = append(e.Subnets, s)

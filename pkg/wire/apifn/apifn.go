@@ -58,6 +58,9 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 	releases := service.NewReleases(uses, store, sealer)
 	promotions := deploy.Promotions(env, cfg, uses, store, sealer)
 	services := service.NewServices(uses, promotions, releases, deploy.Running(env, cfg))
+	appLogs := service.NewLogs(uses, store, logs.NewGroup(cloudwatchlogs.NewFromConfig(cfg)),
+		cfn.NewUpdates(stacks, env.Rack, nil, ""), deploy.Running(env, cfg))
+	appLogs.RackGroups = env.RackLogs
 	// The bucket takes path-style addresses where the endpoint is not
 	// AWS's: a custom endpoint has no bucket host names.
 	objects := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
@@ -75,12 +78,11 @@ func NewServer(env wire.Env, cfg aws.Config, log slog.Handler) *api.Server {
 		Promotions: promotions,
 		Services:   services,
 		Processes:  service.NewProcesses(uses, services, deploy.Tasks(env, cfg)),
-		Logs: service.NewLogs(uses, store, logs.NewGroup(cloudwatchlogs.NewFromConfig(cfg)),
-			cfn.NewUpdates(stacks, env.Rack, nil, ""), deploy.Running(env, cfg)),
-		System:  service.NewStackSystem(env.System(cfg.Region), own),
-		Auth:    auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
-		Log:     logger,
-		Version: env.Version,
+		Logs:       appLogs,
+		System:     service.NewStackSystem(env.System(cfg.Region), own),
+		Auth:       auth.NewVerifier(auth.NewSettingHashes(store, sealer)),
+		Log:        logger,
+		Version:    env.Version,
 	})
 }
 
