@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	logtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rackhq/rack/pkg/names"
@@ -33,19 +33,32 @@ import (
 )
 
 // sweepReleases does what the rack's one-minute rule does, every 200 ms
-// (local.Sweeps): the releases function's sweep carries on promotions,
-// such as one that waited for the rack's router, whose stack events
-// nothing relays. It returns a function that stops it.
+// (local.InvokeSweep): the releases function's sweep carries on
+// promotions, such as one that waited for the rack's router, whose stack
+// events nothing relays. It returns a function that stops it once the
+// sweep in flight, if any, has ended: after it returns, no sweep of its
+// runs.
 func sweepReleases(t *testing.T, rackName string) func() {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	fn := lambda.NewFromConfig(emulatortest.Config(t))
+	function := rackFunction(t, rackName, "Releases")
+	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
-		done <- local.Sweeps(ctx, emulatortest.Config(t), rackName, "Releases", 200*time.Millisecond, slog.New(slog.NewTextHandler(t.Output(), nil)))
+		defer close(done)
+		for {
+			if err := local.InvokeSweep(context.Background(), fn, function); err != nil {
+				t.Logf("releases sweep not delivered: %v", err)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 	}()
 	return sync.OnceFunc(func() {
-		cancel()
-		require.NoError(t, <-done)
+		close(stop)
+		<-done
 	})
 }
 
