@@ -396,7 +396,7 @@ func logsThroughTheRack(t *testing.T, user binary, rackName string) {
 	require.Equal(t, now.Add(-30*time.Minute).UTC().Format(time.RFC3339)+" service/web/e2etask an old line\n", stdout)
 
 	// Following: a line written after it started shows up once.
-	cmd := exec.Command(user.path, "logs", "--since", "1s", "-a", "site")
+	cmd := exec.Command(user.path, "logs", "--since", "5m", "-a", "site")
 	cmd.Env = user.env
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -414,43 +414,40 @@ func logsThroughTheRack(t *testing.T, user binary, rackName string) {
 			got <- line
 		}
 	}()
-	time.Sleep(500 * time.Millisecond) // the first read is under way
+	var followed []string
+	// await reads convox's lines until one holds text, or fails after a
+	// minute.
+	await := func(text string) {
+		t.Helper()
+		deadline := time.After(time.Minute)
+		for {
+			select {
+			case line, ok := <-got:
+				require.True(t, ok, "convox logs ended: %q", followed)
+				followed = append(followed, line)
+				if strings.Contains(line, text) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("%q never showed: %q", text, followed)
+			}
+		}
+	}
+	// Its first read has shown what was there before it started.
+	await("GET / 200")
 	marker := fmt.Sprintf("followed %d", time.Now().UnixNano())
 	written := time.Now()
 	put(written, marker)
-	var followed []string
-	deadline := time.After(30 * time.Second)
-wait:
-	for {
-		select {
-		case line, ok := <-got:
-			require.True(t, ok, "convox logs ended")
-			followed = append(followed, line)
-			if strings.Contains(line, marker) {
-				t.Logf("figure: a log line written to it shown by convox logs, following, on the emulator: %s", time.Since(written).Round(time.Millisecond))
-				break wait
-			}
-		case <-deadline:
-			t.Fatalf("the line never showed: %q", followed)
-		}
-	}
-	// A few more polls: nothing twice.
-	time.Sleep(3 * time.Second)
-	for drained := false; !drained; {
-		select {
-		case line, ok := <-got:
-			if !ok {
-				drained = true
-			} else {
-				followed = append(followed, line)
-			}
-		default:
-			drained = true
-		}
-	}
+	await(marker)
+	t.Logf("figure: a log line written to it shown by convox logs, following, on the emulator: %s", time.Since(written).Round(time.Millisecond))
+	// A line written after that one shows only after reads that follow
+	// it: by then the first would have shown twice, if it ever did.
+	after := marker + " after"
+	put(time.Now(), after)
+	await(after)
 	count := 0
 	for _, l := range followed {
-		if strings.Contains(l, marker) {
+		if strings.Contains(l, marker) && !strings.Contains(l, after) {
 			count++
 		}
 	}

@@ -270,16 +270,7 @@ func deleteStack(t *testing.T, stack string) {
 // id starts with prefix ("Releases", "Instances").
 func rackFunction(t *testing.T, rackName, prefix string) string {
 	t.Helper()
-	resources, err := cloudformation.NewFromConfig(emulatortest.Config(t)).DescribeStackResources(context.Background(),
-		&cloudformation.DescribeStackResourcesInput{StackName: aws.String(rackName)})
-	require.NoError(t, err)
-	for _, r := range resources.StackResources {
-		if aws.ToString(r.ResourceType) == "AWS::Lambda::Function" && strings.HasPrefix(aws.ToString(r.LogicalResourceId), prefix) {
-			return aws.ToString(r.PhysicalResourceId)
-		}
-	}
-	t.Fatalf("rack %s has no %s function", rackName, prefix)
-	return ""
+	return rackResource(t, rackName, "AWS::Lambda::Function", prefix)
 }
 
 // emitStackEvents does what CloudFormation does on AWS and the emulator

@@ -243,12 +243,7 @@ func deploymentLine(d sdk.Deployment) string {
 	if d.Reason != "" {
 		line += " " + d.Reason
 	}
-	return strings.Map(func(c rune) rune {
-		if unicode.IsControl(c) {
-			return ' '
-		}
-		return c
-	}, line)
+	return oneLine(line)
 }
 
 // eventLine is a stack event on one plain line: its time, the resource,
@@ -260,6 +255,12 @@ func eventLine(e sdk.StackEvent) string {
 	if e.Reason != "" {
 		line += " " + e.Reason
 	}
+	return oneLine(line)
+}
+
+// oneLine is line with its control characters as spaces: one line that
+// moves no cursor, whatever a reason quotes of an app's output.
+func oneLine(line string) string {
 	return strings.Map(func(c rune) rune {
 		if unicode.IsControl(c) {
 			return ' '

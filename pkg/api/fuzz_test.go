@@ -280,28 +280,10 @@ func FuzzServiceUpdateBody(f *testing.F) {
 		f.Add([]byte(seed.body), seed.form)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, form bool) {
-		store := memstore.New(nil)
 		ctx := context.Background()
-		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
-			t.Fatal(err)
-		}
-		core := service.NewCore(service.CoreConfig{Rack: "fuzz"})
-		releases := service.NewReleases(core, store, fake.Sealer{})
-		if _, err := store.CreateBuild(ctx, rack.Build{App: "web", ID: "BFUZZFUZZFU", Status: rack.BuildComplete,
-			Manifest: "services:\n  web:\n    build: .\n    port: 3000\n"}); err != nil {
-			t.Fatal(err)
-		}
-		b := "BFUZZFUZZFU"
-		r, err := releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		updates, running := fake.NewUpdates(time.Now), fake.NewRunning()
-		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
-		if _, err := promotions.Promote(ctx, "web", r.ID); err != nil {
-			t.Fatal(err)
-		}
-		server := api.New(api.Config{Services: service.NewServices(core, promotions, releases, running), Auth: fake.Auth{Password: password}})
+		d := deployedApp(t, "services:\n  web:\n    build: .\n    port: 3000\n")
+		store, running := d.store, fake.NewRunning()
+		server := api.New(api.Config{Services: service.NewServices(d.core, d.promotions, d.releases, running), Auth: fake.Auth{Password: password}})
 		req := httptest.NewRequest(http.MethodPut, "/apps/web/services/web", bytes.NewReader(body))
 		if form {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -339,30 +321,11 @@ func FuzzProcessRunBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		store := memstore.New(nil)
 		ctx := context.Background()
-		if _, err := store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
-			t.Fatal(err)
-		}
-		core := service.NewCore(service.CoreConfig{Rack: "fuzz"})
-		releases := service.NewReleases(core, store, fake.Sealer{})
-		if _, err := store.CreateBuild(ctx, rack.Build{App: "web", ID: "BFUZZFUZZFU", Status: rack.BuildComplete,
-			Manifest: "services:\n  web:\n    build: .\n"}); err != nil {
-			t.Fatal(err)
-		}
-		b := "BFUZZFUZZFU"
-		r, err := releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &b})
-		if err != nil {
-			t.Fatal(err)
-		}
-		updates := fake.NewUpdates(time.Now)
-		promotions := service.NewPromotions(core, store, fake.Sealer{}, service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
-		if _, err := promotions.Promote(ctx, "web", r.ID); err != nil {
-			t.Fatal(err)
-		}
+		d := deployedApp(t, "services:\n  web:\n    build: .\n")
 		tasks := fake.NewTasks(time.Now)
-		services := service.NewServices(core, promotions, releases, fake.NewRunning())
-		server := api.New(api.Config{Processes: service.NewProcesses(core, services, tasks), Auth: fake.Auth{Password: password}})
+		services := service.NewServices(d.core, d.promotions, d.releases, fake.NewRunning())
+		server := api.New(api.Config{Processes: service.NewProcesses(d.core, services, tasks), Auth: fake.Auth{Password: password}})
 		req := httptest.NewRequest(http.MethodPost, "/apps/web/services/web/processes", bytes.NewReader(body))
 		req.SetBasicAuth("convox", password)
 		rec := httptest.NewRecorder()
@@ -430,4 +393,39 @@ func FuzzAppLogsQuery(f *testing.F) {
 			t.Fatalf("%d for cursor %q since %q filter %q: %s", rec.Code, cursor, since, filter, rec.Body.String())
 		}
 	})
+}
+
+// deployed is an app web whose release of manifest is active, over fakes.
+type deployed struct {
+	store      *memstore.Store
+	core       *service.Core
+	releases   *service.Releases
+	promotions *service.Promotions
+}
+
+// deployedApp records app web, a complete build of manifest and its
+// release, and promotes it.
+func deployedApp(t *testing.T, manifest string) deployed {
+	t.Helper()
+	ctx := context.Background()
+	d := deployed{store: memstore.New(nil), core: service.NewCore(service.CoreConfig{Rack: "fuzz"})}
+	if _, err := d.store.CreateApp(ctx, rack.App{Name: "web", Status: rack.AppRunning}); err != nil {
+		t.Fatal(err)
+	}
+	d.releases = service.NewReleases(d.core, d.store, fake.Sealer{})
+	build := "BFUZZFUZZFU"
+	if _, err := d.store.CreateBuild(ctx, rack.Build{App: "web", ID: build, Status: rack.BuildComplete, Manifest: manifest}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.releases.CreateRelease(ctx, "web", service.ReleaseOptions{Build: &build})
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates := fake.NewUpdates(time.Now)
+	d.promotions = service.NewPromotions(d.core, d.store, fake.Sealer{},
+		service.PromotePorts{Stacks: updates, Env: fake.NewEnvValues(), Layout: &fake.Layout{}, Deployments: updates})
+	if _, err := d.promotions.Promote(ctx, "web", r.ID); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -1,11 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"maps"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -60,33 +56,14 @@ func (s *Server) restartService(w http.ResponseWriter, r *http.Request) error {
 // the JSON of sdk.ServiceUpdateOptions, or the form Convox's client sends
 // (count, cpu, memory).
 func decodeServiceUpdate(w http.ResponseWriter, r *http.Request) (service.ServiceUpdate, error) {
-	kind := contentJSON
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		k, _, err := mime.ParseMediaType(ct)
-		if err != nil {
-			return service.ServiceUpdate{}, rack.Errorf(rack.EINVALID, "invalid Content-Type %q", ct)
-		}
-		kind = k
-	}
-	if kind != contentJSON && kind != contentForm {
-		return service.ServiceUpdate{}, rack.Errorf(rack.EINVALID, "Content-Type %s: send %s or %s", kind, contentJSON, contentForm)
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return service.ServiceUpdate{}, rack.Errorf(rack.EINVALID, "request body is larger than %d bytes", maxBody)
-		}
-		return service.ServiceUpdate{}, rack.Errorf(rack.EINVALID, "read body: %v", err)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return service.ServiceUpdate{}, nil
+	kind, data, err := readBody(w, r)
+	if err != nil || data == nil {
+		return service.ServiceUpdate{}, err
 	}
 	if kind == contentForm {
 		return decodeScaleForm(string(data))
 	}
 	var body sdk.ServiceUpdateOptions
-	r.Body = io.NopCloser(bytes.NewReader(data))
 	if err := decode(w, r, &body); err != nil {
 		return service.ServiceUpdate{}, err
 	}

@@ -66,36 +66,48 @@ const (
 	contentForm = "application/x-www-form-urlencoded"
 )
 
-// decodeSystemUpdate reads the body of PUT /system. An empty body decodes
-// to no options, which the use case refuses with its own message.
-func decodeSystemUpdate(w http.ResponseWriter, r *http.Request) (service.SystemUpdateOptions, error) {
+// readBody reads a body that may be JSON or the form Convox's client
+// sends: its kind (contentJSON or contentForm) and its bytes, nil when it
+// is blank.
+func readBody(w http.ResponseWriter, r *http.Request) (string, []byte, error) {
 	kind := contentJSON
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		k, _, err := mime.ParseMediaType(ct)
 		if err != nil {
-			return service.SystemUpdateOptions{}, rack.Errorf(rack.EINVALID, "invalid Content-Type %q", ct)
+			return "", nil, rack.Errorf(rack.EINVALID, "invalid Content-Type %q", ct)
 		}
 		kind = k
 	}
 	if kind != contentJSON && kind != contentForm {
-		return service.SystemUpdateOptions{}, rack.Errorf(rack.EINVALID, "Content-Type %s: send %s or %s", kind, contentJSON, contentForm)
+		return "", nil, rack.Errorf(rack.EINVALID, "Content-Type %s: send %s or %s", kind, contentJSON, contentForm)
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return service.SystemUpdateOptions{}, rack.Errorf(rack.EINVALID, "request body is larger than %d bytes", maxBody)
+			return "", nil, rack.Errorf(rack.EINVALID, "request body is larger than %d bytes", maxBody)
 		}
-		return service.SystemUpdateOptions{}, rack.Errorf(rack.EINVALID, "read body: %v", err)
+		return "", nil, rack.Errorf(rack.EINVALID, "read body: %v", err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return service.SystemUpdateOptions{}, nil
+		return kind, nil, nil
+	}
+	// decode reads the body again, as JSON.
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	return kind, data, nil
+}
+
+// decodeSystemUpdate reads the body of PUT /system. An empty body decodes
+// to no options, which the use case refuses with its own message.
+func decodeSystemUpdate(w http.ResponseWriter, r *http.Request) (service.SystemUpdateOptions, error) {
+	kind, data, err := readBody(w, r)
+	if err != nil || data == nil {
+		return service.SystemUpdateOptions{}, err
 	}
 	if kind == contentForm {
 		return decodeConvoxForm(string(data))
 	}
 	var body sdk.SystemUpdateOptions
-	r.Body = io.NopCloser(bytes.NewReader(data))
 	if err := decode(w, r, &body); err != nil {
 		return service.SystemUpdateOptions{}, err
 	}

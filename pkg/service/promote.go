@@ -139,7 +139,8 @@ func (p *Promotions) Promote(ctx context.Context, app, id string) (rack.Release,
 		if r.Build == "" {
 			return rack.Release{}, rack.Errorf(rack.EINVALID, "release %s has no build to deploy: build the app first", id)
 		}
-		if _, _, err := p.load(ctx, r); err != nil {
+		m, env, err := p.load(ctx, r)
+		if err != nil {
 			return rack.Release{}, err
 		}
 		claimed := a
@@ -148,7 +149,9 @@ func (p *Promotions) Promote(ctx context.Context, app, id string) (rack.Release,
 		switch {
 		case err == nil:
 			p.log.InfoContext(ctx, "promotion claimed", "app", app, "release", id)
-			return p.carry(ctx, a)
+			// The release is loaded already: its submit need not open it
+			// again.
+			return p.carryLoaded(ctx, a, &loaded{m, env})
 		case !rack.IsCode(err, rack.ECONFLICT) || attempt == claimAttempts:
 			return rack.Release{}, err
 		}
@@ -293,6 +296,18 @@ func (p *Promotions) needsRouter(ctx context.Context, a rack.App) bool {
 // carry moves a's promotion on by the steps it is ready for, and returns
 // its release as it then stands.
 func (p *Promotions) carry(ctx context.Context, a rack.App) (rack.Release, error) {
+	return p.carryLoaded(ctx, a, nil)
+}
+
+// loaded is a release's manifest and environment, opened.
+type loaded struct {
+	m   manifest.Manifest
+	env rack.Environment
+}
+
+// carryLoaded is carry with a's release loaded already, when l is not
+// nil.
+func (p *Promotions) carryLoaded(ctx context.Context, a rack.App, l *loaded) (rack.Release, error) {
 	r, err := p.store.GetRelease(ctx, a.Name, a.Promotion.Release)
 	if err != nil {
 		return rack.Release{}, err
@@ -303,7 +318,7 @@ func (p *Promotions) carry(ctx context.Context, a rack.App) (rack.Release, error
 		}
 	}
 	if !a.Promotion.Submitted {
-		if a, err = p.submit(ctx, a, r); err != nil || !a.Promotion.Submitted {
+		if a, err = p.submit(ctx, a, r, l); err != nil || !a.Promotion.Submitted {
 			return p.current(ctx, r, err)
 		}
 	}
@@ -354,7 +369,7 @@ func (p *Promotions) markPromoting(ctx context.Context, r rack.Release) (rack.Re
 // submit asks for a's stack update to r, once the rack is ready for it,
 // and records that it did. An update under way already (a retry after a
 // lost answer) is found by its token, and not asked for twice.
-func (p *Promotions) submit(ctx context.Context, a rack.App, r rack.Release) (rack.App, error) {
+func (p *Promotions) submit(ctx context.Context, a rack.App, r rack.Release, l *loaded) (rack.App, error) {
 	u, err := p.ports.Stacks.AppStackUpdate(ctx, a.Name, r.Token)
 	if err != nil {
 		return a, err
@@ -362,10 +377,14 @@ func (p *Promotions) submit(ctx context.Context, a rack.App, r rack.Release) (ra
 	if u.State != rack.UpdateNotStarted {
 		return p.markSubmitted(ctx, a)
 	}
-	m, env, err := p.load(ctx, r)
-	if err != nil {
-		return a, p.fail(ctx, a, r, err)
+	if l == nil {
+		m, env, err := p.load(ctx, r)
+		if err != nil {
+			return a, p.fail(ctx, a, r, err)
+		}
+		l = &loaded{m, env}
 	}
+	m, env := l.m, l.env
 	external, internal := appstack.NeedsRouter(m)
 	layout, ready, err := p.ports.Layout.StackRack(ctx, external, internal)
 	if err != nil {

@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -155,24 +156,17 @@ func failureReason(evs []rack.StackEvent, stack string) string {
 			continue
 		}
 		if e.Resource == stack {
-			own = cmpOr(own, e.Reason)
+			own = cmp.Or(own, e.Reason)
 			continue
 		}
 		// A cancelled resource is a consequence, unless nothing else is.
 		if e.Reason == "Resource update cancelled" || strings.HasPrefix(e.Reason, "Resource creation cancelled") {
-			own = cmpOr(own, e.Resource+": "+e.Reason)
+			own = cmp.Or(own, e.Resource+": "+e.Reason)
 			continue
 		}
 		return e.Resource + ": " + e.Reason
 	}
-	return cmpOr(own, "the stack update failed, and CloudFormation gave no reason")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return cmp.Or(own, "the stack update failed, and CloudFormation gave no reason")
 }
 
 // AppStackEvents lists the events of update token of app's stack, oldest

@@ -48,14 +48,9 @@ func New(client API, stacks StackAPI, rack, cluster string) *Deployments {
 	return &Deployments{ecs: client, cfn: stacks, rack: rack, cluster: cluster}
 }
 
-// describeLimit is how many services DescribeServices takes at once.
-const describeLimit = 10
-
-// AppDeployments tells how the newest deployment of each of app's
-// services stands, by service name.
-func (d *Deployments) AppDeployments(ctx context.Context, app string) ([]rack.Deployment, error) {
-	stack := names.AppStack(d.rack, app)
-	res, err := d.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+// serviceARNs are the ECS services app's stack holds.
+func (d *Deployments) serviceARNs(ctx context.Context, app string) ([]string, error) {
+	res, err := d.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(names.AppStack(d.rack, app))})
 	if err != nil {
 		return nil, fmt.Errorf("services of app %s: %w", app, err)
 	}
@@ -65,6 +60,19 @@ func (d *Deployments) AppDeployments(ctx context.Context, app string) ([]rack.De
 			r.ResourceStatus != cftypes.ResourceStatusDeleteComplete {
 			arns = append(arns, aws.ToString(r.PhysicalResourceId))
 		}
+	}
+	return arns, nil
+}
+
+// describeLimit is how many services DescribeServices takes at once.
+const describeLimit = 10
+
+// AppDeployments tells how the newest deployment of each of app's
+// services stands, by service name.
+func (d *Deployments) AppDeployments(ctx context.Context, app string) ([]rack.Deployment, error) {
+	arns, err := d.serviceARNs(ctx, app)
+	if err != nil {
+		return nil, err
 	}
 	var out []rack.Deployment
 	for batch := range slices.Chunk(arns, describeLimit) {
@@ -185,15 +193,9 @@ func (d *Deployments) Restart(ctx context.Context, app, service string) error {
 // LogEvents are the events ECS gave app's services from since on, oldest
 // first, as Convox shows them among an app's logs: stream system/ecs.
 func (d *Deployments) LogEvents(ctx context.Context, app string, since time.Time) ([]rack.LogEvent, error) {
-	res, err := d.cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(names.AppStack(d.rack, app))})
+	arns, err := d.serviceARNs(ctx, app)
 	if err != nil {
-		return nil, fmt.Errorf("services of app %s: %w", app, err)
-	}
-	var arns []string
-	for _, r := range res.StackResources {
-		if aws.ToString(r.ResourceType) == "AWS::ECS::Service" && aws.ToString(r.PhysicalResourceId) != "" {
-			arns = append(arns, aws.ToString(r.PhysicalResourceId))
-		}
+		return nil, err
 	}
 	var evs []rack.LogEvent
 	for batch := range slices.Chunk(arns, describeLimit) {
